@@ -1,0 +1,63 @@
+/*
+ * msg.h - every IPC message type, and the process roles.
+ *
+ * Bump IPC_VERSION whenever enum ipc_type or a payload changes: every
+ * channel starts with IPC_HELLO carrying it, and a mismatch is fatal
+ * (a half-upgraded installation must not run).
+ *
+ * Payloads are MsgPack maps unless noted.  The `id' header field carries
+ * the client session for netd<->core traffic and the ping cookie for
+ * PING/PONG; it is 0 otherwise.
+ */
+#ifndef MOAT_MSG_H
+#define MOAT_MSG_H
+
+#include <stdint.h>
+
+#define IPC_VERSION	1
+
+enum ipc_type {
+	IPC_NONE = 0,
+
+	/* every channel */
+	IPC_HELLO,		/* {version, role, pid}: first frame each way */
+
+	/* master -> child */
+	IPC_CONFIG,		/* the whole config tree as a map */
+	IPC_PEER,		/* fd: channel to another child; {role} */
+	IPC_SETUP_DONE,		/* all peers handed over: start serving */
+	IPC_PING,		/* id = cookie */
+	IPC_SHUTDOWN,		/* stop cleanly and exit 0 */
+	IPC_LISTENER,		/* netd: fd = listening socket; {kind, addr} */
+	IPC_STATUS,		/* master -> core: process table; id echoed */
+
+	/* child -> master */
+	IPC_PONG,		/* id = cookie; {rss} */
+	IPC_STATUS_REQ,		/* core: a client asked for `status' */
+
+	/* netd <-> core (the hot path) */
+	IPC_SESSION_OPEN,	/* netd->core, id = session; {peer, local} */
+	IPC_SESSION_CLOSE,	/* either way, id = session */
+	IPC_CLIENT_REQ,		/* netd->core, id = session: one raw
+				   client message, already validated */
+	IPC_CLIENT_REPLY,	/* core->netd, id = session: raw bytes for
+				   the client (one or more messages) */
+
+	IPC_TYPE_MAX
+};
+
+enum proc_role {
+	PROC_MASTER = 0,
+	PROC_CORE,
+	PROC_NETD,
+	PROC_SYNCD,
+	PROC_AUTHD,
+	PROC_RUNNERD,
+	PROC_MAX
+};
+
+const char	*msg_to_str(uint16_t type);
+const char	*proc_to_str(int role);
+int		 proc_from_str(const char *);
+
+#endif

@@ -1,0 +1,179 @@
+"""moattest - the harness of moat-kv's integration tests.
+
+Starts real moatd processes (and, where needed, a real mosquitto) on free
+loopback ports in temporary directories, talks to them over real sockets,
+and always cleans up.  Each test file registers functions with @test and
+calls main(); the closing line is "RESULT <passed> <failed>".
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BIN = os.environ.get("MOAT_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "bin")
+BIN = os.path.abspath(BIN)
+ROLES = ("core", "netd", "syncd", "authd", "runnerd")
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, timeout=5.0, step=0.02, what="condition"):
+    """Poll cond() until it returns a true value; return that value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(step)
+
+
+def proc_children(ppid):
+    """{pid: argv0} of the live (non-zombie) children of ppid."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        rest = st[st.rindex(")") + 2:].split()
+        if rest[0] == "Z" or int(rest[1]) != ppid:
+            continue
+        out[int(d)] = argv0
+    return out
+
+
+def pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+    except OSError:
+        return False
+    return st[st.rindex(")") + 2] != "Z"
+
+
+class Moatd:
+    """One moatd master with its children, in its own temp state dir."""
+
+    def __init__(self, name="test1", args=(), conf=None, port=None,
+                 libexec=None):
+        self.tmp = tempfile.mkdtemp(prefix="moat-test-")
+        os.chmod(self.tmp, 0o755)
+        self.state = os.path.join(self.tmp, "state")
+        self.port = port or free_port()
+        self.log = os.path.join(self.tmp, "moatd.log")
+        cmd = [os.path.join(BIN, "moatd"), "-v", "-D", self.state,
+               "-C", "kv.server.bind_default.port=%d" % self.port,
+               "-C", "kv.server.bind_default.host=127.0.0.1",
+               "-C", "kv.server.mqtt.uri="]
+        if libexec:
+            cmd += ["-C", "kv.server.libexec=" + libexec]
+        if conf:
+            path = os.path.join(self.tmp, "moatd.conf")
+            with open(path, "w") as f:
+                f.write(conf)
+            cmd += ["-c", path]
+        cmd += list(args) + [name]
+        self.cmd = cmd
+        self.logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=self.logf, stderr=self.logf,
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+
+    def children(self):
+        """{role: pid} of the running children."""
+        out = {}
+        for pid, argv0 in proc_children(self.pid).items():
+            if argv0.startswith("moatd: "):
+                out[argv0[7:]] = pid
+        return out
+
+    def wait_children(self, timeout=5.0, roles=ROLES):
+        return wait_for(lambda: (lambda c: c if all(r in c for r in roles)
+                                 else None)(self.children()),
+                        timeout, what="children " + ",".join(roles))
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_log(self, text, timeout=5.0):
+        return wait_for(lambda: text in self.logtext(), timeout,
+                        what="log line %r" % text)
+
+    def wait_port(self, timeout=5.0):
+        def ok():
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        return wait_for(ok, timeout, what="port %d" % self.port)
+
+    def stop(self, timeout=5.0):
+        """SIGTERM; return the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def cleanup(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.logf.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def main():
+    only = sys.argv[1:] or None
+    passed = failed = 0
+    for fn in _tests:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            fn()
+        except Exception:
+            failed += 1
+            print("FAIL %s (%.2fs)" % (fn.__name__, time.monotonic() - t0))
+            traceback.print_exc(file=sys.stdout)
+        else:
+            passed += 1
+            print("ok   %s (%.2fs)" % (fn.__name__, time.monotonic() - t0))
+        sys.stdout.flush()
+    print("RESULT %d %d" % (passed, failed))
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,240 @@
+/*
+ * check_chain.c - change chains: adding a change (dedup, truncation),
+ * comparison (same, newer, older, conflict) and the conflict tie-break,
+ * which must be antisymmetric and decided by names, not local indexes;
+ * and the node name table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "core/chain.h"
+
+static struct chain
+mk(struct chain_link *l, unsigned n)
+{
+	struct chain	 c = { l, n };
+
+	return c;
+}
+
+static void
+assert_links(struct chain c, const uint32_t *nodes, const uint64_t *ticks,
+    unsigned n)
+{
+	unsigned	 i;
+
+	ck_assert_uint_eq(c.n, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_eq(c.link[i].node, nodes[i]);
+		ck_assert_uint_eq(c.link[i].tick, ticks[i]);
+	}
+}
+
+START_TEST(add_dedups_and_truncates)
+{
+	struct chain_link a[8], b[8];
+	struct chain	 c = mk(a, 0);
+	static const uint32_t n1[] = { 2, 1, 0 };
+	static const uint64_t t1[] = { 30, 20, 10 };
+	static const uint32_t n2[] = { 1, 2, 0 };
+	static const uint64_t t2[] = { 40, 30, 10 };
+	static const uint32_t n3[] = { 3, 1, 2 };
+	static const uint64_t t3[] = { 50, 40, 30 };
+
+	ck_assert_uint_eq(sizeof(struct chain_link), 12);
+	c.n = chain_add(b, c, 3, 0, 10);
+	memcpy(a, b, sizeof(a));
+	c.n = chain_add(b, c, 3, 1, 20);
+	memcpy(a, b, sizeof(a));
+	c.n = chain_add(b, c, 3, 2, 30);
+	memcpy(a, b, sizeof(a));
+	assert_links(c, n1, t1, 3);
+	/* Node 1 again: its old link goes, it moves to the front. */
+	c.n = chain_add(b, c, 3, 1, 40);
+	memcpy(a, b, sizeof(a));
+	assert_links(c, n2, t2, 3);
+	/* A new node pushes the oldest link out. */
+	c.n = chain_add(b, c, 3, 3, 50);
+	memcpy(a, b, sizeof(a));
+	assert_links(c, n3, t3, 3);
+	ck_assert_int_eq(chain_find(c, 2), 2);
+	ck_assert_int_eq(chain_find(c, 0), -1);
+	/* maxlen 1 keeps the head only. */
+	ck_assert_uint_eq(chain_add(b, c, 1, 7, 1), 1);
+	ck_assert_uint_eq(b[0].node, 7);
+}
+END_TEST
+
+START_TEST(compare)
+{
+	struct chain_link x[] = { { 1, 7 }, { 2, 2 } };
+	struct chain_link y[] = { { 1, 5 }, { 3, 9 } };
+	struct chain_link z[] = { { 2, 3 }, { 1, 5 } };
+	struct chain_link w[] = { { 3, 9 } };
+	struct chain_link s[] = { { 1, 7 }, { 9, 9 } };
+	struct chain_link p[] = { { 1, 5 }, { 2, 4 } };
+	struct chain_link q[] = { { 2, 4 }, { 1, 5 } };
+	struct chain	 X = mk(x, 2), Y = mk(y, 2), Z = mk(z, 2);
+	struct chain	 W = mk(w, 1), S = mk(s, 2), E = mk(NULL, 0);
+
+	/* Same head link: the same change, whatever follows. */
+	ck_assert_int_eq(chain_cmp(X, X), CHAIN_SAME);
+	ck_assert_int_eq(chain_cmp(X, S), CHAIN_SAME);
+	ck_assert_int_eq(chain_cmp(E, E), CHAIN_SAME);
+	/* X holds node 1 at tick 7 >= Y's head (1,5): X is newer. */
+	ck_assert_int_eq(chain_cmp(X, Y), CHAIN_NEWER);
+	ck_assert_int_eq(chain_cmp(Y, X), CHAIN_OLDER);
+	/* Y holds W's head (3,9). */
+	ck_assert_int_eq(chain_cmp(Y, W), CHAIN_NEWER);
+	ck_assert_int_eq(chain_cmp(W, Y), CHAIN_OLDER);
+	/* Z was built on (1,5) = Y's head; Y has no link of node 2. */
+	ck_assert_int_eq(chain_cmp(Z, Y), CHAIN_NEWER);
+	/* X has (2,2) < Z's head (2,3); Z has (1,5) < X's head (1,7). */
+	ck_assert_int_eq(chain_cmp(X, Z), CHAIN_CONFLICT);
+	ck_assert_int_eq(chain_cmp(Z, X), CHAIN_CONFLICT);
+	ck_assert_int_eq(chain_cmp(Z, W), CHAIN_CONFLICT);
+	/* Each contains the other's head: inconsistent, so a conflict. */
+	ck_assert_int_eq(chain_cmp(mk(p, 2), mk(q, 2)), CHAIN_CONFLICT);
+	/* Anything beats a never-changed entry. */
+	ck_assert_int_eq(chain_cmp(W, E), CHAIN_NEWER);
+	ck_assert_int_eq(chain_cmp(E, W), CHAIN_OLDER);
+}
+END_TEST
+
+START_TEST(tiebreak_by_tick_then_name)
+{
+	struct nodetab	*nt = nodetab_new();
+	uint32_t	 zed, alpha, alp;
+	struct chain_link a[1], b[1];
+	struct chain	 A = mk(a, 1), B = mk(b, 1);
+
+	ck_assert_ptr_nonnull(nt);
+	/* Interned in an order unlike the names' order on purpose. */
+	zed = nodetab_intern(nt, "zed", 3);
+	alpha = nodetab_intern(nt, "alpha", 5);
+	alp = nodetab_intern(nt, "alp", 3);
+
+	a[0].node = alpha;
+	a[0].tick = 10;
+	b[0].node = zed;
+	b[0].tick = 9;
+	ck_assert_int_gt(chain_tiebreak(A, B, nt), 0);	/* higher tick */
+	ck_assert_int_lt(chain_tiebreak(B, A, nt), 0);
+	b[0].tick = 10;
+	ck_assert_int_lt(chain_tiebreak(A, B, nt), 0);	/* "zed" > "alpha" */
+	ck_assert_int_gt(chain_tiebreak(B, A, nt), 0);
+	b[0].node = alp;
+	ck_assert_int_gt(chain_tiebreak(A, B, nt), 0);	/* longer wins */
+	ck_assert_int_lt(chain_tiebreak(B, A, nt), 0);
+	b[0].node = alpha;
+	ck_assert_int_eq(chain_tiebreak(A, B, nt), 0);
+	ck_assert_int_gt(chain_tiebreak(A, mk(NULL, 0), nt), 0);
+	nodetab_free(nt);
+}
+END_TEST
+
+/* Every pair of a small universe: cmp and tiebreak are antisymmetric. */
+START_TEST(symmetry)
+{
+	struct nodetab	*nt = nodetab_new();
+	struct chain_link l[64][3];
+	struct chain	 c[64];
+	unsigned	 i, j, k;
+	int		 r1, r2;
+	char		 name[8];
+
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "n%u", 3 - i);
+		ck_assert_uint_eq(nodetab_intern(nt, name, strlen(name)), i);
+	}
+	srandom(7);
+	for (i = 0; i < 64; i++) {
+		c[i].link = l[i];
+		c[i].n = 0;
+		for (k = 0; k < 1 + i % 3; k++) {
+			struct chain_link tmp[3];
+			struct chain	 cur = { l[i], c[i].n };
+
+			c[i].n = chain_add(tmp, cur, 3, random() % 4,
+			    1 + random() % 4);
+			memcpy(l[i], tmp, sizeof(tmp));
+		}
+	}
+	for (i = 0; i < 64; i++) {
+		for (j = 0; j < 64; j++) {
+			r1 = chain_cmp(c[i], c[j]);
+			r2 = chain_cmp(c[j], c[i]);
+			if (r1 == CHAIN_CONFLICT)
+				ck_assert_int_eq(r2, CHAIN_CONFLICT);
+			else
+				ck_assert_int_eq(r1, -r2);
+			r1 = chain_tiebreak(c[i], c[j], nt);
+			r2 = chain_tiebreak(c[j], c[i], nt);
+			ck_assert_int_eq(r1, -r2);
+		}
+	}
+	nodetab_free(nt);
+}
+END_TEST
+
+START_TEST(node_table)
+{
+	struct nodetab	*nt = nodetab_new();
+	char		 name[32];
+	const char	*s;
+	size_t		 len;
+	uint32_t	 i;
+
+	ck_assert_uint_eq(nodetab_find(nt, "x", 1), NODE_NONE);
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "server-%u", i);
+		ck_assert_uint_eq(nodetab_intern(nt, name, strlen(name)), i);
+	}
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "server-%u", i);
+		ck_assert_uint_eq(nodetab_intern(nt, name, strlen(name)), i);
+		ck_assert_uint_eq(nodetab_find(nt, name, strlen(name)), i);
+		s = nodetab_name(nt, i, &len);
+		ck_assert_str_eq(s, name);
+		ck_assert_uint_eq(len, strlen(name));
+	}
+	/* Names are bytes: embedded NULs and the empty name work. */
+	ck_assert_uint_eq(nodetab_intern(nt, "a\0b", 3), 1000);
+	ck_assert_uint_eq(nodetab_intern(nt, "a", 1), 1001);
+	ck_assert_uint_eq(nodetab_intern(nt, "", 0), 1002);
+	ck_assert_uint_eq(nodetab_count(nt), 1003);
+	ck_assert_ptr_null(nodetab_name(nt, 1003, &len));
+	ck_assert_uint_gt(nodetab_mem(nt), 1000 * 8);
+	nodetab_free(nt);
+}
+END_TEST
+
+static Suite *
+chain_suite(void)
+{
+	Suite	*s = suite_create("chain");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, add_dedups_and_truncates);
+	tcase_add_test(tc, compare);
+	tcase_add_test(tc, tiebreak_by_tick_then_name);
+	tcase_add_test(tc, symmetry);
+	tcase_add_test(tc, node_table);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(chain_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
