@@ -5,7 +5,7 @@
  * element (which the caller's bt_elem_fn returns).  NULL is the empty
  * set, so a childless entry pays one pointer.  A set of a few items is
  * a single leaf sized to fit (1, 3, 7, 15, 31 slots: 16 to 256 bytes);
- * big sets use full 63-slot nodes that also keep 16-bit abbreviated
+ * big sets use full 63-slot nodes that also keep 32-bit abbreviated
  * keys, so a search mostly stays inside the nodes instead of reading a
  * scattered entry per probe.  O(log n) search, insert and delete.  Each
  * item is stored exactly once, so an item that moves in memory is

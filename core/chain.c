@@ -50,7 +50,7 @@ chain_add(struct chain_link *out, struct chain old, unsigned maxlen,
 
 	if (maxlen == 0)
 		return 0;
-	out[n].node = node;
+	out[n].node = (uint16_t)node;
 	out[n].tick = tick;
 	n++;
 	for (i = 0; i < old.n && n < maxlen; i++) {
@@ -88,8 +88,11 @@ chain_cmp(struct chain a, struct chain b)
 {
 	int	 an, bn;
 
-	if (a.n == 0 || b.n == 0)
-		return a.n == b.n ? CHAIN_SAME : a.n ? CHAIN_NEWER : CHAIN_OLDER;
+	if (a.n == 0 || b.n == 0) {
+		if (a.n == b.n)
+			return CHAIN_SAME;
+		return a.n ? CHAIN_NEWER : CHAIN_OLDER;
+	}
 	if (a.link[0].node == b.link[0].node &&
 	    a.link[0].tick == b.link[0].tick)
 		return CHAIN_SAME;
@@ -235,7 +238,7 @@ nodetab_intern(struct nodetab *nt, const char *s, size_t len)
 	i = slot(nt, s, len);
 	if ((idx = nt->hash[i]) != 0)
 		return idx - 1;
-	if (nt->n >= NODE_NONE - 1)
+	if (nt->n > NODE_MAX)
 		return NODE_NONE;
 	if ((nt->n + 1) * 2 > nt->hsize) {
 		if (rehash(nt) == -1)

@@ -9,8 +9,9 @@
  * wins when they sync.
  *
  * Node names are interned into a per-process table so that a link is
- * 12 bytes instead of a name; indexes are local to this process, and
- * anything that leaves it must go out by name.
+ * 10 bytes instead of a name; indexes are local to this process, and
+ * anything that leaves it must go out by name.  A cluster may have up
+ * to 65535 servers (NODE_MAX + 1) over its lifetime.
  */
 #ifndef MOAT_CHAIN_H
 #define MOAT_CHAIN_H
@@ -19,12 +20,12 @@
 #include <stdint.h>
 
 /*
- * Packed: links live inline in the entry's one allocation, and 12 bytes
- * instead of 16 is a fifth of a small entry.  Read fields by value only
+ * Packed: links live inline in the entry's one allocation, and 10 bytes
+ * instead of 16 is a tenth of a small entry.  Read fields by value only
  * (never take the address of link->tick).
  */
 struct chain_link {
-	uint32_t	 node;
+	uint16_t	 node;
 	uint64_t	 tick;
 } __attribute__((packed));
 
@@ -71,6 +72,7 @@ int		chain_tiebreak(struct chain a, struct chain b,
 		    const struct nodetab *);
 
 /* Node name table. */
+#define NODE_MAX	0xfffe		/* highest index a link can hold */
 #define NODE_NONE	UINT32_MAX
 
 struct nodetab	*nodetab_new(void);

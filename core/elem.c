@@ -29,7 +29,7 @@
 struct ehead {
 	enum elem_class	 cls;
 	size_t		 hlen;	/* header bytes before payload or items */
-	uint64_t	 n;	/* payload bytes (str/bin/ext), items (array/map) */
+	uint64_t	 n;	/* payload bytes, or array/map items */
 	int		 isfloat;
 	int		 neg;	/* int below zero: value in s, else in u */
 	uint64_t	 u;

@@ -3,27 +3,31 @@
  *
  * Memory is the point.  Every entry is ONE malloc block:
  *
- *	struct entry (32 bytes)	parent, children, tock, lengths, counts
+ *	struct entry (24 bytes)	parent, tock, lengths, counts, flags
+ *	[children pointer]	8 bytes, only once it has had children
  *	element			the packed path element, 1+ bytes
- *	chain links		12 bytes each, packed, newest first
+ *	chain links		10 bytes each, packed, newest first
  *	value			the packed value, if any
  *
- * A change reallocs the block (glibc shrinks and grows in place when it
- * can); only when it really moves are the parent's child pointer and the
+ * Most entries are leaves, so the children pointer lives in the
+ * variable part: the first child reallocs its parent 8 bytes larger.
+ * Any size change reallocs the block (glibc shrinks and grows in place
+ * when it can); only when it really moves are the parent's slot and the
  * children's parent pointers fixed, which is O(children) but only for a
- * value or chain growing on an entry with children.
+ * value or chain growing on an entry that has children.
  *
- * Children sit in a B-tree of pointers (btree.c): NULL for a leaf
- * entry, a right-sized 16-32 byte leaf for the usual 1-3 children, and
- * ~8.2 (in-order inserts) to ~11.5 (random) bytes per child for a
- * million children, O(log n) throughout.  An RB tree per parent would
- * need 24-32 bytes of links in every entry; a plain sorted array is
- * O(n) per insert, hopeless at a million.
+ * Children sit in a B-tree of pointers (btree.c): nothing for a leaf
+ * entry, a right-sized 16-32 byte node for the usual 1-3 children, and
+ * ~13 (in-order inserts) to ~18.5 (random) bytes per child for a
+ * million children, with in-node abbreviated keys so that a random
+ * insert or lookup among a million costs ~0.5-1us, not 1.4-2us.  An RB
+ * tree per parent would need 24-32 bytes of links in every entry; a
+ * sorted array is O(n) per insert, hopeless at a million.
  *
- * Measured (check_tree's memory test, 1,000,000 entries
- * ("bench", "key:%06d") with a 10-byte str value and a one-link chain):
- * 32 + 11 + 12 + 11 = 66 bytes in an 80-byte malloc chunk, plus ~8
- * bytes of B-tree: about 89 bytes per entry of RSS.
+ * Measured (check_tree's memory test: 1,000,000 entries ("bench",
+ * "key:%06d"), 10-byte str value, one-link chain): 24 + 11 + 10 + 11 =
+ * 56 bytes in a 64-byte malloc chunk, plus ~13 bytes of B-tree: 77
+ * bytes per entry of RSS inserted in order, 83 in random order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,17 +37,18 @@
 #include "core/tree.h"
 
 #define NOVAL		UINT32_MAX	/* vlen of an entry without value */
-#define KLEN_LONG	UINT16_MAX	/* element length stored in data[0..3] */
+#define KLEN_LONG	UINT16_MAX	/* element length in a u32 before it */
+#define E_KIDS		0x80		/* data starts with a kids pointer */
+#define E_USER		0x7f		/* flag bits the caller owns */
 
 struct entry {
 	struct entry	*parent;
-	struct bnode	*kids;		/* NULL: no children */
 	uint64_t	 tock;
 	uint32_t	 vlen;		/* NOVAL: no value */
 	uint16_t	 klen;		/* KLEN_LONG: see above */
 	uint8_t		 nchain;
-	uint8_t		 flags;		/* the caller's */
-	uint8_t		 data[];	/* element, chain, value */
+	uint8_t		 flags;
+	uint8_t		 data[];	/* see the top of the file */
 };
 
 struct tree {
@@ -55,10 +60,36 @@ struct tree {
 	uint64_t	 gen;
 };
 
+static void	relink(struct tree *, uintptr_t, struct entry *);
+
+/* The children slot; only for entries with E_KIDS. */
+static struct bnode **
+kidsp(struct entry *e)
+{
+	return (struct bnode **)(void *)e->data;
+}
+
+static struct bnode *
+kids(const struct entry *e)
+{
+	struct bnode	*b;
+
+	if (!(e->flags & E_KIDS))
+		return NULL;
+	memcpy(&b, e->data, sizeof(b));
+	return b;
+}
+
+static size_t
+lenoff(const struct entry *e)
+{
+	return e->flags & E_KIDS ? sizeof(struct bnode *) : 0;
+}
+
 static size_t
 keyoff(const struct entry *e)
 {
-	return e->klen == KLEN_LONG ? sizeof(uint32_t) : 0;
+	return lenoff(e) + (e->klen == KLEN_LONG ? sizeof(uint32_t) : 0);
 }
 
 static size_t
@@ -68,7 +99,7 @@ klen(const struct entry *e)
 
 	if (e->klen != KLEN_LONG)
 		return e->klen;
-	memcpy(&l, e->data, sizeof(l));
+	memcpy(&l, e->data + lenoff(e), sizeof(l));
 	return l;
 }
 
@@ -101,30 +132,61 @@ elem_of(const void *item, size_t *lenp)
 	return e->data + keyoff(e);
 }
 
+/*
+ * A new entry without value; `extra' bytes of room for the chain and
+ * value about to be set, a children slot if `haskids'.
+ */
 static struct entry *
 entry_new(struct tree *t, struct entry *parent, const uint8_t *el,
-    size_t len)
+    size_t len, size_t extra, int haskids)
 {
 	struct entry	*e;
+	struct bnode	*none = NULL;
 	uint32_t	 l32 = (uint32_t)len;
-	size_t		 off = len >= KLEN_LONG ? sizeof(l32) : 0;
+	size_t		 ko = haskids ? sizeof(none) : 0;
+	size_t		 lo = len >= KLEN_LONG ? sizeof(l32) : 0;
 
 	if (len > UINT32_MAX) {
 		errno = E2BIG;
 		return NULL;
 	}
-	if ((e = malloc(sizeof(*e) + off + len)) == NULL)
+	if ((e = malloc(sizeof(*e) + ko + lo + len + extra)) == NULL)
 		return NULL;
 	memset(e, 0, sizeof(*e));
 	e->parent = parent;
 	e->vlen = NOVAL;
-	e->klen = off ? KLEN_LONG : (uint16_t)len;
-	if (off)
-		memcpy(e->data, &l32, sizeof(l32));
+	e->klen = lo ? KLEN_LONG : (uint16_t)len;
+	if (haskids) {
+		e->flags = E_KIDS;
+		memcpy(e->data, &none, sizeof(none));
+	}
+	if (lo)
+		memcpy(e->data + ko, &l32, sizeof(l32));
 	if (len > 0)
-		memcpy(e->data + off, el, len);
+		memcpy(e->data + ko + lo, el, len);
 	t->mem += bt_chunk(e);
 	return e;
+}
+
+/* Give e a children slot; e may move. */
+static int
+add_kids_slot(struct tree *t, struct entry **ep)
+{
+	struct entry	*e = *ep, *ne;
+	struct bnode	*none = NULL;
+	size_t		 size = entry_size(e), oldchunk = bt_chunk(e);
+	uintptr_t	 old = (uintptr_t)e;
+
+	if ((ne = realloc(e, size + sizeof(none))) == NULL)
+		return -1;
+	memmove(ne->data + sizeof(none), ne->data, size - sizeof(*ne));
+	memcpy(ne->data, &none, sizeof(none));
+	ne->flags |= E_KIDS;
+	t->mem += bt_chunk(ne) - oldchunk;
+	if ((uintptr_t)ne != old)
+		relink(t, old, ne);
+	*ep = ne;
+	return 0;
 }
 
 struct tree *
@@ -140,7 +202,7 @@ tree_new(unsigned maxlen)
 		return NULL;
 	t->maxlen = maxlen;
 	if ((t->nodes = nodetab_new()) == NULL ||
-	    (t->root = entry_new(t, NULL, NULL, 0)) == NULL) {
+	    (t->root = entry_new(t, NULL, NULL, 0, 0, 1)) == NULL) {
 		nodetab_free(t->nodes);
 		free(t);
 		return NULL;
@@ -173,7 +235,7 @@ tree_free(struct tree *t)
 	list->parent = NULL;
 	while ((e = list) != NULL) {
 		list = e->parent;
-		bt_destroy(e->kids, push_free, &list, &mem);
+		bt_destroy(kids(e), push_free, &list, &mem);
 		free(e);
 	}
 	nodetab_free(t->nodes);
@@ -239,13 +301,16 @@ entry_child(struct entry *e, const uint8_t *el, size_t len)
 {
 	struct bt_iter	 it;
 
-	return bt_search(e->kids, elem_of, el, len, 0, &it);
+	return bt_search(kids(e), elem_of, el, len, 0, &it);
 }
 
-/* Walk (and with `create', build) the path below e. */
+/*
+ * Walk (and with `create', build) the path below e; a last entry that
+ * gets created has `extra' bytes of room.
+ */
 static struct entry *
 descend(struct tree *t, struct entry *e, const uint8_t *p, size_t len,
-    int create)
+    int create, size_t extra)
 {
 	struct bt_iter	 it;
 	struct entry	*c;
@@ -256,15 +321,19 @@ descend(struct tree *t, struct entry *e, const uint8_t *p, size_t len,
 			errno = EINVAL;
 			return NULL;
 		}
-		if ((c = bt_search(e->kids, elem_of, p, n, 0, &it)) != NULL)
+		if ((c = bt_search(kids(e), elem_of, p, n, 0, &it)) != NULL)
 			continue;
 		if (!create) {
 			errno = ENOENT;
 			return NULL;
 		}
-		if ((c = entry_new(t, e, p, n)) == NULL)
+		/* A first child: the parent grows (and may move). */
+		if (!(e->flags & E_KIDS) && add_kids_slot(t, &e) == -1)
 			return NULL;
-		if (bt_insert(&e->kids, elem_of, &it, c, &t->mem) == -1) {
+		c = entry_new(t, e, p, n, n == len ? extra : 0, 0);
+		if (c == NULL)
+			return NULL;
+		if (bt_insert(kidsp(e), elem_of, &it, c, &t->mem) == -1) {
 			t->mem -= bt_chunk(c);
 			free(c);
 			return NULL;
@@ -278,13 +347,30 @@ descend(struct tree *t, struct entry *e, const uint8_t *p, size_t len,
 struct entry *
 tree_lookup(struct tree *t, const uint8_t *path, size_t len)
 {
-	return descend(t, t->root, path, len, 0);
+	return descend(t, t->root, path, len, 0, 0);
 }
 
 struct entry *
 tree_lookup_create(struct tree *t, const uint8_t *path, size_t len)
 {
-	return descend(t, t->root, path, len, 1);
+	return descend(t, t->root, path, len, 1, 0);
+}
+
+struct entry *
+tree_store(struct tree *t, const uint8_t *path, size_t len,
+    const uint8_t *val, size_t vlen, uint32_t node, uint64_t tick,
+    uint64_t tock)
+{
+	struct entry	*e;
+	size_t		 extra = sizeof(struct chain_link) + vlen;
+
+	/* A new entry is born with room for its value: no realloc. */
+	if (val == NULL ||
+	    (e = descend(t, t->root, path, len, 1, extra)) == NULL)
+		return NULL;
+	if (entry_set(t, &e, val, vlen, node, tick, tock) == -1)
+		return NULL;
+	return e;
 }
 
 int
@@ -321,7 +407,7 @@ entry_chain(const struct entry *e)
 size_t
 entry_nchildren(const struct entry *e)
 {
-	return bt_count(e->kids);
+	return bt_count(kids(e));
 }
 
 const uint8_t *
@@ -374,13 +460,13 @@ entry_path(const struct entry *e, uint8_t *buf, size_t size)
 uint8_t
 entry_flags(const struct entry *e)
 {
-	return e->flags;
+	return e->flags & E_USER;
 }
 
 void
 entry_set_flags(struct entry *e, uint8_t flags)
 {
-	e->flags = flags;
+	e->flags = (e->flags & ~E_USER) | (flags & E_USER);
 }
 
 /*
@@ -396,10 +482,10 @@ relink(struct tree *t, uintptr_t old, struct entry *e)
 
 	if (e->parent == NULL)
 		t->root = e;
-	else if (bt_search(e->parent->kids, elem_of, e->data + keyoff(e),
+	else if (bt_search(kids(e->parent), elem_of, e->data + keyoff(e),
 	    klen(e), old, &it) != NULL)
 		bt_set(&it, e);
-	for (c = bt_first(e->kids, &it); c != NULL; c = bt_next(&it))
+	for (c = bt_first(kids(e), &it); c != NULL; c = bt_next(&it))
 		c->parent = e;
 	t->gen++;
 }
@@ -418,6 +504,8 @@ entry_update(struct tree *t, struct entry **ep, const uint8_t *val,
 		errno = E2BIG;
 		return -1;
 	}
+	if (ch.n > t->maxlen)
+		ch.n = t->maxlen;
 	/* The chain may be the entry's own, which realloc can move. */
 	if (ch.n > 0)
 		memcpy(buf, ch.link, ch.n * sizeof(*buf));
@@ -455,7 +543,7 @@ entry_set(struct tree *t, struct entry **ep, const uint8_t *val, size_t len,
 	struct chain_link	 buf[CHAIN_MAXLEN];
 	struct chain		 ch;
 
-	if (val == NULL) {
+	if (val == NULL || node > NODE_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -471,6 +559,10 @@ entry_delete(struct tree *t, struct entry **ep, uint32_t node, uint64_t tick,
 	struct chain_link	 buf[CHAIN_MAXLEN];
 	struct chain		 ch;
 
+	if (node > NODE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
 	ch.link = buf;
 	ch.n = chain_add(buf, entry_chain(*ep), t->maxlen, node, tick);
 	return entry_update(t, ep, NULL, 0, ch, tock);
@@ -482,16 +574,16 @@ tree_purge(struct tree *t, struct entry *e)
 	struct bt_iter	 it;
 	struct entry	*p = e->parent;
 
-	if (p == NULL || entry_has_value(e) || e->kids != NULL) {
+	if (p == NULL || entry_has_value(e) || kids(e) != NULL) {
 		errno = EBUSY;
 		return -1;
 	}
-	if (bt_search(p->kids, elem_of, e->data + keyoff(e), klen(e),
+	if (bt_search(kids(p), elem_of, e->data + keyoff(e), klen(e),
 	    (uintptr_t)e, &it) == NULL) {
 		errno = ENOENT;		/* cannot happen: not its parent's */
 		return -1;
 	}
-	bt_delete(&p->kids, elem_of, &it, &t->mem);
+	bt_delete(kidsp(p), elem_of, &it, &t->mem);
 	t->mem -= bt_chunk(e);
 	free(e);
 	t->count--;
@@ -502,7 +594,7 @@ tree_purge(struct tree *t, struct entry *e)
 struct entry *
 entry_child_first(struct entry *e, struct tree_iter *it)
 {
-	return bt_first(e->kids, &it->bt);
+	return bt_first(kids(e), &it->bt);
 }
 
 struct entry *
@@ -515,7 +607,7 @@ struct entry *
 entry_child_seek(struct entry *e, const uint8_t *el, size_t len, int after,
     struct tree_iter *it)
 {
-	return bt_seek(e->kids, elem_of, el, len, after, &it->bt);
+	return bt_seek(kids(e), elem_of, el, len, after, &it->bt);
 }
 
 struct census {
@@ -530,9 +622,9 @@ check_one(struct entry *e, const uint8_t *p, size_t len, unsigned depth,
 	struct bt_iter	 it;
 	struct entry	*c;
 
-	if (bt_check(e->kids, elem_of) == -1)
+	if (bt_check(kids(e), elem_of) == -1)
 		return 1;
-	for (c = bt_first(e->kids, &it); c != NULL; c = bt_next(&it))
+	for (c = bt_first(kids(e), &it); c != NULL; c = bt_next(&it))
 		if (c->parent != e)
 			return 1;
 	cs->n++;

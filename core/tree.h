@@ -11,9 +11,11 @@
  * validated.  Elements are limited to 4 GiB and values to 4 GiB - 2.
  *
  * Pointer lifetime: an entry may move in memory when its value or
- * chain grows, so entry_set()/entry_delete()/entry_update() return the
- * new address through their struct entry ** argument, and any other
- * pointer to that entry is stale afterwards.  tree_purge() frees it.
+ * chain grows (entry_set()/entry_delete()/entry_update() return the new
+ * address through their struct entry ** argument) and when it gets its
+ * first child (tree_lookup_create()/tree_store() below it: look the
+ * parent up again, or use entry_parent() of the child).  Any other
+ * pointer to a moved entry is stale; tree_purge() frees one.
  * tree_gen() changes whenever any entry moves, appears or disappears,
  * so a holder of pointers can tell whether they are still good.
  *
@@ -40,6 +42,13 @@ unsigned	 tree_chain_maxlen(const struct tree *);
 struct entry	*tree_lookup(struct tree *, const uint8_t *, size_t);
 /* Creates missing entries on the way, without values; NULL on ENOMEM. */
 struct entry	*tree_lookup_create(struct tree *, const uint8_t *, size_t);
+
+/*
+ * tree_lookup_create() and entry_set() in one, cheaper for a new entry
+ * (allocated once, at its final size).  NULL with errno on failure.
+ */
+struct entry	*tree_store(struct tree *, const uint8_t *, size_t,
+		    const uint8_t *, size_t, uint32_t, uint64_t, uint64_t);
 
 /* Entries, excluding the root; entries that have a value. */
 size_t		 tree_count(const struct tree *);
@@ -76,17 +85,19 @@ size_t		 entry_mem_bytes(const struct entry *);
  * so a caller can size the buffer with a first call.
  */
 size_t		 entry_path(const struct entry *, uint8_t *, size_t);
-/* A byte the caller owns (e.g. "has watchers"); the tree never reads it. */
+/* 7 bits the caller owns (e.g. "has watchers"); the tree ignores them. */
 uint8_t		 entry_flags(const struct entry *);
 void		 entry_set_flags(struct entry *, uint8_t);
 
 /*
- * Changes.  `node' made change `tick' at cluster time `tock': the chain
- * gets (node, tick) in front (chain_add()).  entry_set() copies the
+ * Changes.  `node' (an index from tree_node_intern(), at most NODE_MAX)
+ * made change `tick' at cluster time `tock': the chain gets (node,
+ * tick) in front (chain_add()).  entry_set() copies the
  * packed value, which must not point into the entry itself;
  * entry_delete() drops the value and keeps the entry as a tombstone.
  * entry_update() installs a whole chain as received from another
- * server; a NULL value means none.  On failure nothing changed.
+ * server (cut to the tree's maxlen); a NULL value means none.  On
+ * failure nothing changed.
  */
 int		 entry_set(struct tree *, struct entry **, const uint8_t *,
 		    size_t, uint32_t, uint64_t, uint64_t);
@@ -148,12 +159,13 @@ unsigned	 tree_cursor_depth(const struct tree_cursor *);
  * any more): the next entry returned is the first one after it in walk
  * order, its own children first.
  */
-int		 tree_cursor_seek(struct tree_cursor *, const uint8_t *, size_t);
+int		 tree_cursor_seek(struct tree_cursor *, const uint8_t *,
+		    size_t);
 
 /*
  * One-shot walk: fn(entry, relpath, rellen, depth, arg) for each entry;
- * a non-zero return stops the walk and is returned (-1 on ENOMEM).  fn may change the
- * tree (set values, purge), as the walk resumes by path.
+ * a non-zero return stops the walk and is returned (-1 on ENOMEM).  fn
+ * may change the tree (set values, purge), as the walk resumes by path.
  */
 typedef int	(*tree_visit_fn)(struct entry *, const uint8_t *, size_t,
 		    unsigned, void *);

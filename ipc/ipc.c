@@ -1,34 +1,28 @@
 /*
  * ipc.c - framed MsgPack channels between moat-kv processes, see ipc.h.
  *
- * One struct ipc_chan per socketpair end.
- *
  * Input: a level-triggered EV_READ event drains the socket with
- * recvmsg(2) into one buffer, at most IPC_READ_BUDGET bytes per loop turn
- * so one busy peer cannot starve the others.  SCM_RIGHTS descriptors go
- * into a small FIFO; every complete frame is then handed to the message
- * callback in place, without copying.  The buffer only grows to hold the
- * frame in progress, and only after that frame's header passed the
- * length check, so a lying peer cannot make us allocate.
+ * recvmsg(2), at most IPC_READ_BUDGET bytes a turn so one busy peer
+ * cannot starve the others, collects SCM_RIGHTS descriptors in a FIFO,
+ * and hands every complete frame to the callback in place, uncopied.  A
+ * header is checked as soon as it is there, and the buffer grows only
+ * while one frame fills it, never past what that header promises: a
+ * lying peer cannot make us allocate.
  *
  * Output: ipc_send() and ipc_begin()..ipc_end() append to one buffer and
- * arm a persistent EV_WRITE event; the write happens when the loop fires
- * it, so a burst of replies queued in one turn costs one send(2).
- * Outgoing descriptors are queued as (frame offset, fd): the writer sends
- * plain bytes up to the next such frame, then that frame with sendmsg(2)
- * and the descriptor attached to its first byte.  Linux never returns
- * bytes of two descriptor-carrying sends from one recvmsg(2), so the
- * reader's FIFO sees descriptors in frame order.
+ * arm a persistent EV_WRITE event, so a burst queued in one loop turn
+ * leaves in one send(2).  An outgoing descriptor is queued with its
+ * frame's offset; the writer sends plain bytes up to that frame, then the
+ * frame with sendmsg(2) and the descriptor on its first byte.  Linux
+ * never returns bytes of two descriptor-carrying sends from one
+ * recvmsg(2), so the reader's FIFO sees them in frame order.
  *
- * Failures (EOF, I/O errors, protocol violations) stop the channel and
- * activate a dedicated event that calls the close callback once, from the
- * loop: never from inside ipc_send() or a message callback, whose caller
- * does not expect the channel to vanish under it.  A message callback may
- * free its own channel; the free waits until the dispatch loop lets go.
- *
- * Ownership: a descriptor handed to ipc_send() is always ours from then
- * on, even when the send fails, so callers cannot leak it; a received one
- * belongs to the message callback.
+ * Failures stop the channel and activate an event that calls the close
+ * callback once, from the loop, never from inside ipc_send() or a message
+ * callback, whose caller does not expect the channel to vanish under it.
+ * A message callback may free its own channel: the free waits until the
+ * dispatch loop lets go.  A descriptor given to ipc_send() is ours from
+ * then on, even when the send fails, so callers cannot leak it.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -106,23 +100,15 @@ chan_closed(evutil_socket_t fd, short events, void *arg)
 		c->close_cb(c, c->why, c->arg);
 }
 
+/* Watch for writability only while there is something to write. */
 static void
-out_arm(struct ipc_chan *c)
+out_arm(struct ipc_chan *c, int on)
 {
-	if (c->warmed || c->dead)
-		return;
-	if (event_add(c->wev, NULL) == -1)
+	if (on && !c->warmed && !c->dead && event_add(c->wev, NULL) == -1)
 		fatalx("%s: event_add", c->name);
-	c->warmed = 1;
-}
-
-static void
-out_disarm(struct ipc_chan *c)
-{
-	if (!c->warmed)
-		return;
-	event_del(c->wev);
-	c->warmed = 0;
+	if (!on && c->warmed)
+		event_del(c->wev);
+	c->warmed = on && !c->dead;
 }
 
 /* Stop all I/O and schedule the close callback; only the first counts. */
@@ -142,31 +128,22 @@ chan_fail(struct ipc_chan *c, int warn, const char *fmt, ...)
 	else
 		log_debug("%s: %s", c->name, c->why);
 	event_del(c->rev);
-	out_disarm(c);
+	out_arm(c, 0);
 	event_active(c->cev, EV_TIMEOUT, 1);
 }
 
-/* ---- input ---- */
-
-/* Move received descriptors into the FIFO. */
-static int
-in_take_fds(struct ipc_chan *c, struct cmsghdr *cmsg)
+static void
+msg_setup(struct msghdr *msg, struct iovec *iov, void *p, size_t len,
+    void *ctl, size_t ctllen)
 {
-	size_t	 i, n;
-	int	 fd, rc = 0;
-
-	n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-	for (i = 0; i < n; i++) {
-		memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(fd));
-		/* chan_read() dispatches long before this can happen */
-		if (c->nrfds == IPC_RFD_MAX) {
-			close(fd);
-			rc = -1;
-			continue;
-		}
-		c->rfds[(c->rfdhead + c->nrfds++) % IPC_RFD_MAX] = fd;
-	}
-	return rc;
+	memset(msg, 0, sizeof(*msg));
+	memset(ctl, 0, ctllen);
+	iov->iov_base = p;
+	iov->iov_len = len;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = ctl;
+	msg->msg_controllen = ctllen;
 }
 
 /*
@@ -184,27 +161,34 @@ in_recv(struct ipc_chan *c, size_t budget)
 	struct msghdr	 msg;
 	struct iovec	 iov;
 	struct cmsghdr	*cmsg;
+	size_t		 i, nfd;
 	ssize_t		 n;
-	int		 bad = 0;
+	int		 fd, bad = 0;
 
-	iov.iov_base = c->in + c->inlen;
-	iov.iov_len = c->incap - c->inlen;
-	if (iov.iov_len > budget)
-		iov.iov_len = budget;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
+	msg_setup(&msg, &iov, c->in + c->inlen, c->incap - c->inlen < budget ?
+	    c->incap - c->inlen : budget, cm.buf, sizeof(cm.buf));
 	if ((n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC)) == -1)
 		return -1;
 	c->inlen += (size_t)n;
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
-	    cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS && in_take_fds(c, cmsg) == -1)
-			bad = 1;
-	/* The kernel dropped descriptors: later frames would get wrong ones. */
+	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+			    sizeof(fd));
+			/* chan_read() dispatches long before it is full */
+			if (c->nrfds == IPC_RFD_MAX) {
+				close(fd);
+				bad = 1;
+			} else
+				c->rfds[(c->rfdhead + c->nrfds++) %
+				    IPC_RFD_MAX] = fd;
+		}
+	}
+	/* Descriptors were lost: later frames would get the wrong ones. */
 	if (bad || (msg.msg_flags & MSG_CTRUNC)) {
 		chan_fail(c, 1, "too many descriptors");
 		return -2;
@@ -237,17 +221,16 @@ in_frame(struct ipc_chan *c, struct ipc_hdr *h)
 }
 
 /*
- * After a dispatch pass: move the partial frame left over to the front;
- * if it fills the buffer, double that, but never past what its checked
- * header promises, so memory follows the bytes that really came.  An idle
- * big buffer is given back.  Only the frame in progress may own a
- * descriptor: any other one arrived with a frame that did not claim it.
+ * After a dispatch pass: move the partial frame left to the front.  If it
+ * fills the buffer, double that, up to what its checked header promises,
+ * so memory follows the bytes that really came.  Only that frame may own
+ * a descriptor: any other came with a frame that did not claim it.
  */
 static int
 in_settle(struct ipc_chan *c)
 {
 	struct ipc_hdr	 h;
-	size_t		 avail = c->inlen - c->inoff, need = 0;
+	size_t		 avail = c->inlen - c->inoff, need = 0, cap = 0;
 	size_t		 fds_ok = avail > 0;
 	uint8_t		*p;
 
@@ -264,18 +247,16 @@ in_settle(struct ipc_chan *c)
 		chan_fail(c, 1, "unexpected descriptor");
 		return -1;
 	}
-	if (avail == 0 && c->incap > IPC_READ_CHUNK) {
-		free(c->in);
-		c->in = NULL;
-		c->incap = 0;
-	} else if (avail == c->incap && need > avail) {
-		if (need > 2 * c->incap)
-			need = 2 * c->incap;
-		if ((p = realloc(c->in, need)) == NULL)
-			fatal("%s: realloc", c->name);
-		c->in = p;
-		c->incap = need;
-	}
+	if (avail == 0 && c->incap > IPC_READ_CHUNK)
+		cap = IPC_READ_CHUNK;		/* idle: give memory back */
+	else if (avail == c->incap && need > avail)
+		cap = need < 2 * c->incap ? need : 2 * c->incap;
+	if (cap == 0)
+		return 0;
+	if ((p = realloc(c->in, cap)) == NULL)
+		fatal("%s: realloc", c->name);
+	c->in = p;
+	c->incap = cap;
 	return 0;
 }
 
@@ -288,24 +269,22 @@ chan_dispatch(struct ipc_chan *c)
 {
 	struct ipc_hdr	 h;
 	struct ipc_msg	 m;
+	int		 fd;
 
 	c->dispatching = 1;
 	while (!c->dead && in_frame(c, &h)) {
-		m.fd = -1;
+		fd = -1;
 		if (h.flags & IPC_F_FD) {
 			if (c->nrfds == 0) {
 				chan_fail(c, 1, "fd missing");
 				break;
 			}
-			m.fd = c->rfds[c->rfdhead];
+			fd = c->rfds[c->rfdhead];
 			c->rfdhead = (c->rfdhead + 1) % IPC_RFD_MAX;
 			c->nrfds--;
 		}
-		m.type = h.type;
-		m.flags = h.flags;
-		m.id = h.id;
-		m.data = c->in + c->inoff + IPC_HDR_LEN;
-		m.len = h.len;
+		m = (struct ipc_msg){ h.type, h.flags, h.id, fd,
+		    c->in + c->inoff + IPC_HDR_LEN, h.len };
 		/* Consumed now; the bytes stay put until in_settle(). */
 		c->inoff += IPC_HDR_LEN + (size_t)h.len;
 		c->msg_cb(c, &m, c->arg);
@@ -321,17 +300,6 @@ chan_dispatch(struct ipc_chan *c)
 }
 
 static void
-in_failed(struct ipc_chan *c, ssize_t n, int err)
-{
-	if (n == 0 && c->inlen > c->inoff)
-		chan_fail(c, 1, "eof inside a frame");
-	else if (n == 0 || err == ECONNRESET)
-		chan_fail(c, 0, "eof");	/* a peer that went away */
-	else if (err != EAGAIN && err != EWOULDBLOCK)
-		chan_fail(c, 1, "read: %s", strerror(err));
-}
-
-static void
 chan_read(evutil_socket_t fd, short events, void *arg)
 {
 	struct ipc_chan	*c = arg;
@@ -340,11 +308,6 @@ chan_read(evutil_socket_t fd, short events, void *arg)
 	int		 err = 0;
 
 	while (budget > 0) {
-		if (c->in == NULL) {
-			if ((c->in = malloc(IPC_READ_CHUNK)) == NULL)
-				fatal("%s: malloc", c->name);
-			c->incap = IPC_READ_CHUNK;
-		}
 		if ((n = in_recv(c, budget)) == -2)
 			return;
 		if (n == -1 && errno == EINTR)
@@ -361,13 +324,15 @@ chan_read(evutil_socket_t fd, short events, void *arg)
 			return;
 	}
 	/* Frames that arrived before an EOF still count. */
-	if (chan_dispatch(c) == -1)
+	if (chan_dispatch(c) == -1 || n > 0)
 		return;
-	if (n <= 0)
-		in_failed(c, n, err);
+	if (n == 0 && c->inlen > 0)
+		chan_fail(c, 1, "eof inside a frame");
+	else if (n == 0 || err == ECONNRESET)
+		chan_fail(c, 0, "eof");		/* the peer went away */
+	else if (err != EAGAIN && err != EWOULDBLOCK)
+		chan_fail(c, 1, "read: %s", strerror(err));
 }
-
-/* ---- output ---- */
 
 /* Forget what was sent, so the unsent rest starts at offset 0. */
 static void
@@ -451,14 +416,8 @@ send_fd(int s, const void *p, size_t len, int fd)
 	struct iovec	 iov;
 	struct cmsghdr	*cmsg;
 
-	memset(&cm, 0, sizeof(cm));
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)(uintptr_t)p;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
+	msg_setup(&msg, &iov, (void *)(uintptr_t)p, len, cm.buf,
+	    sizeof(cm.buf));
 	cmsg = CMSG_FIRSTHDR(&msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
@@ -522,7 +481,7 @@ chan_write(evutil_socket_t fd, short events, void *arg)
 	struct ipc_chan	*c = arg;
 
 	if (out_write(c) == 1)
-		out_disarm(c);
+		out_arm(c, 0);
 }
 
 static int
@@ -531,8 +490,6 @@ out_pk_write(void *arg, const char *p, size_t n)
 	ipc_append(arg, p, n);
 	return 0;
 }
-
-/* ---- API ---- */
 
 struct ipc_chan *
 ipc_chan_new(struct event_base *base, int fd, const char *name,
@@ -553,6 +510,9 @@ ipc_chan_new(struct event_base *base, int fd, const char *name,
 	c->close_cb = close_cb;
 	c->arg = arg;
 	c->max = IPC_MAX_PAYLOAD;
+	if ((c->in = malloc(IPC_READ_CHUNK)) == NULL)
+		fatal("%s: malloc", name);
+	c->incap = IPC_READ_CHUNK;
 	c->rev = event_new(base, fd, EV_READ | EV_PERSIST, chan_read, c);
 	c->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, chan_write, c);
 	c->cev = event_new(base, -1, 0, chan_closed, c);
@@ -574,7 +534,7 @@ ipc_chan_free(struct ipc_chan *c)
 		/* chan_dispatch() still uses c and frees it on return. */
 		c->dead = c->free_pending = 1;
 		event_del(c->rev);
-		out_disarm(c);
+		out_arm(c, 0);
 		event_del(c->cev);
 		return;
 	}
@@ -615,7 +575,8 @@ int
 ipc_send(struct ipc_chan *c, uint16_t type, uint32_t id, int fd,
     const void *data, size_t len)
 {
-	struct ipc_hdr	 h;
+	struct ipc_hdr	 h = { (uint32_t)len, type, fd >= 0 ? IPC_F_FD : 0,
+			    id };
 
 	if (c->building)
 		fatalx("%s: ipc_send inside ipc_begin", c->name);
@@ -627,30 +588,22 @@ ipc_send(struct ipc_chan *c, uint16_t type, uint32_t id, int fd,
 			close(fd);
 		return -1;
 	}
-	h.len = (uint32_t)len;
-	h.type = type;
-	h.flags = fd >= 0 ? IPC_F_FD : 0;
-	h.id = id;
 	out_reserve(c, IPC_HDR_LEN + len);	/* may move offsets: first */
 	if (fd >= 0)
 		wq_push(c, c->outlen, fd);
 	out_append(c, &h, sizeof(h));
 	out_append(c, data, len);
-	out_arm(c);
+	out_arm(c, 1);
 	return 0;
 }
 
 msgpack_packer *
 ipc_begin(struct ipc_chan *c, uint16_t type, uint32_t id)
 {
-	struct ipc_hdr	 h;
+	struct ipc_hdr	 h = { 0, type, 0, id };	/* ipc_end() sets len */
 
 	if (c->building)
 		fatalx("%s: nested ipc_begin", c->name);
-	h.len = 0;		/* ipc_end() knows */
-	h.type = type;
-	h.flags = 0;
-	h.id = id;
 	c->building = 1;
 	c->build_drop = c->dead;	/* packing into a dead channel is a no-op */
 	c->build_off = c->outlen;
@@ -695,7 +648,7 @@ ipc_end(struct ipc_chan *c)
 	len = (uint32_t)(c->outlen - c->build_off - IPC_HDR_LEN);
 	memcpy(c->out + c->build_off + offsetof(struct ipc_hdr, len), &len,
 	    sizeof(len));
-	out_arm(c);
+	out_arm(c, 1);
 }
 
 size_t
@@ -707,7 +660,7 @@ ipc_pending(const struct ipc_chan *c)
 int
 ipc_flush(struct ipc_chan *c)
 {
-	struct pollfd	 pfd;
+	struct pollfd	 pfd = { c->fd, POLLOUT, 0 };
 	int		 rc;
 
 	if (c->building)
@@ -715,9 +668,6 @@ ipc_flush(struct ipc_chan *c)
 	if (c->dead)
 		return -1;
 	while ((rc = out_write(c)) == 0) {
-		pfd.fd = c->fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
 		/* A peer that stops reading must not hang a shutdown. */
 		if ((rc = poll(&pfd, 1, IPC_FLUSH_MS)) == 0) {
 			chan_fail(c, 1, "flush timed out");
@@ -730,7 +680,7 @@ ipc_flush(struct ipc_chan *c)
 	}
 	if (rc == -1)
 		return -1;
-	out_disarm(c);
+	out_arm(c, 0);
 	return 0;
 }
 

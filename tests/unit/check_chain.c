@@ -2,7 +2,7 @@
  * check_chain.c - change chains: adding a change (dedup, truncation),
  * comparison (same, newer, older, conflict) and the conflict tie-break,
  * which must be antisymmetric and decided by names, not local indexes;
- * and the node name table.
+ * the node name table; and chains as tree entries carry them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,9 @@
 #include <check.h>
 
 #include "core/chain.h"
+#include "core/tree.h"
+
+#define K	((const uint8_t *)"\xa1k")	/* the path ("k") */
 
 static struct chain
 mk(struct chain_link *l, unsigned n)
@@ -44,7 +47,7 @@ START_TEST(add_dedups_and_truncates)
 	static const uint32_t n3[] = { 3, 1, 2 };
 	static const uint64_t t3[] = { 50, 40, 30 };
 
-	ck_assert_uint_eq(sizeof(struct chain_link), 12);
+	ck_assert_uint_eq(sizeof(struct chain_link), 10);
 	c.n = chain_add(b, c, 3, 0, 10);
 	memcpy(a, b, sizeof(a));
 	c.n = chain_add(b, c, 3, 1, 20);
@@ -212,6 +215,84 @@ START_TEST(node_table)
 }
 END_TEST
 
+/*
+ * Chains as entries keep them: through entry_set(), entry_delete()
+ * (tombstones keep their chain) and entry_update().
+ */
+START_TEST(entry_chains_and_tombstones)
+{
+	struct tree	*t = tree_new(3);
+	struct entry	*e;
+	struct chain	 c;
+	uint32_t	 a, b, x, y;
+	const uint8_t	*v;
+	size_t		 len;
+
+	ck_assert_uint_eq(tree_node_intern(t, "self", 4), 0);
+	a = tree_node_intern(t, "a", 1);
+	b = tree_node_intern(t, "b", 1);
+	x = tree_node_intern(t, "x", 1);
+	y = tree_node_intern(t, "y", 1);
+	ck_assert_uint_eq(tree_node_intern(t, "b", 1), b);
+	ck_assert_str_eq(tree_node_name(t, y, &len), "y");
+	e = tree_lookup_create(t, K, 2);
+	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x01", 1, 0, 1,
+	    99), 0);
+	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x02", 1, a, 10,
+	    100), 0);
+	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x03", 1, b, 5,
+	    101), 0);
+	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x04", 1, a, 11,
+	    102), 0);
+	c = entry_chain(e);
+	ck_assert_uint_eq(c.n, 3);	/* a11, b5, node 0 */
+	ck_assert_uint_eq(c.link[0].node, a);
+	ck_assert_uint_eq(c.link[0].tick, 11);
+	ck_assert_uint_eq(c.link[1].node, b);
+	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x05", 1, x, 1,
+	    103), 0);
+	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x06", 1, y, 1,
+	    104), 0);
+	c = entry_chain(e);
+	ck_assert_uint_eq(c.n, 3);	/* truncated to maxlen */
+	ck_assert_uint_eq(c.link[0].node, y);
+	ck_assert_uint_eq(c.link[1].node, x);
+	ck_assert_uint_eq(c.link[2].node, a);
+	ck_assert_uint_eq(entry_tock(e), 104);
+	ck_assert_uint_eq(entry_value(e, &len)[0], 6);
+	/* Delete: a tombstone keeps (and extends) its chain. */
+	ck_assert_uint_eq(tree_nvalues(t), 1);
+	ck_assert_int_eq(entry_delete(t, &e, b, 6, 105), 0);
+	ck_assert(!entry_has_value(e));
+	ck_assert_ptr_null(entry_value(e, &len));
+	ck_assert_uint_eq(tree_nvalues(t), 0);
+	ck_assert_uint_eq(tree_count(t), 1);
+	c = entry_chain(e);
+	ck_assert_uint_eq(c.link[0].node, b);
+	ck_assert_uint_eq(c.link[0].tick, 6);
+	ck_assert_uint_eq(entry_tock(e), 105);
+	ck_assert_ptr_eq(tree_lookup(t, K, 2), e);
+	/* A nil value is a value. */
+	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\xc0", 1, a, 12,
+	    106), 0);
+	ck_assert(entry_has_value(e));
+	v = entry_value(e, &len);
+	ck_assert_uint_eq(len, 1);
+	ck_assert_uint_eq(v[0], 0xc0);
+	/* A whole chain from elsewhere, aliasing the entry's own. */
+	c = entry_chain(e);
+	c.n = 2;
+	ck_assert_int_eq(entry_update(t, &e, NULL, 0, c, 107), 0);
+	c = entry_chain(e);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_uint_eq(c.link[0].node, a);
+	ck_assert_uint_eq(c.link[1].node, b);
+	ck_assert(!entry_has_value(e));
+	ck_assert_int_eq(tree_check(t), 0);
+	tree_free(t);
+}
+END_TEST
+
 static Suite *
 chain_suite(void)
 {
@@ -223,6 +304,7 @@ chain_suite(void)
 	tcase_add_test(tc, tiebreak_by_tick_then_name);
 	tcase_add_test(tc, symmetry);
 	tcase_add_test(tc, node_table);
+	tcase_add_test(tc, entry_chains_and_tombstones);
 	suite_add_tcase(s, tc);
 	return s;
 }

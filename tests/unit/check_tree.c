@@ -1,8 +1,10 @@
 /*
  * check_tree.c - the data tree: element order, lookups that create
- * intermediates, values, chains and tombstones, purge, walks with depth
- * limits and resumable cursors, a million children under one parent,
- * and what an entry costs in memory (printed, not asserted as RSS).
+ * intermediates, values growing and shrinking, purge, walks with depth
+ * limits and resumable cursors, child sets under stress (abbreviated
+ * keys, a million children under one parent), and what an entry costs
+ * in memory (printed, not asserted: RSS depends on the allocator).
+ * Chains and tombstones through the tree are in check_chain.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,131 +14,116 @@
 
 #include <bsd/string.h>
 #include <check.h>
-#include <msgpack.h>
 
 #include "core/elem.h"
 #include "core/tree.h"
 
-struct pb {
-	msgpack_sbuffer	 sb;
-	msgpack_packer	 pk;
-};
-
-static void
-pb_init(struct pb *b)
+static uint32_t
+rnd(uint64_t *s)
 {
-	msgpack_sbuffer_init(&b->sb);
-	msgpack_packer_init(&b->pk, &b->sb, msgpack_sbuffer_write);
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)(*s >> 11);
 }
 
-static void
-pb_str(struct pb *b, const char *s)
+static uint32_t *
+shuffled(uint32_t n, uint64_t seed)
 {
-	msgpack_pack_str(&b->pk, strlen(s));
-	msgpack_pack_str_body(&b->pk, s, strlen(s));
+	uint32_t	*perm = malloc(n * sizeof(*perm)), i, j, k;
+
+	ck_assert_ptr_nonnull(perm);
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = rnd(&seed) % (i + 1);
+		k = perm[i];
+		perm[i] = perm[j];
+		perm[j] = k;
+	}
+	return perm;
 }
 
-/* Pack a dotted path of str elements ("" = the empty path). */
+/*
+ * Pack a dotted path of short str elements ("" = the empty path) into
+ * a static buffer: good until the next call.
+ */
 static const uint8_t *
-P(struct pb *b, const char *dotted, size_t *len)
+P(const char *dotted, size_t *len)
 {
-	char		 buf[256], *s = buf, *tok;
+	static uint8_t	 buf[256];
+	const char	*s = dotted, *dot;
+	size_t		 n = 0, l;
 
-	b->sb.size = 0;
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	while ((tok = strsep(&s, ".")) != NULL)
-		if (*tok != '\0')
-			pb_str(b, tok);
-	*len = b->sb.size;
-	return (const uint8_t *)b->sb.data;
+	while (*s != '\0') {
+		dot = strchrnul(s, '.');
+		l = dot - s;
+		buf[n++] = 0xa0 | l;		/* fixstr */
+		memcpy(buf + n, s, l);
+		n += l;
+		s = *dot != '\0' ? dot + 1 : dot;
+	}
+	*len = n;
+	return buf;
 }
 
-/* Append "[a.b.c]" for a path of str/int elements to out. */
+/* Append "[a.b.c]" for a path of str elements to out. */
 static void
 render(const uint8_t *p, size_t len, char *out, size_t outsz)
 {
-	msgpack_unpacked u;
-	size_t		 off = 0;
-	int		 first = 1;
-	const msgpack_object *o;
+	const uint8_t	*s;
+	size_t		 n, sl;
 
 	strlcat(out, "[", outsz);
-	msgpack_unpacked_init(&u);
-	while (off < len && msgpack_unpack_next(&u, (const char *)p, len,
-	    &off) == MSGPACK_UNPACK_SUCCESS) {
-		o = &u.data;
-		if (!first)
-			strlcat(out, ".", outsz);
-		first = 0;
-		if (o->type == MSGPACK_OBJECT_STR)
-			strncat(out, o->via.str.ptr, o->via.str.size);
-		else
+	for (; len > 0 && (n = elem_size(p, len)) > 0; p += n, len -= n) {
+		if ((s = elem_str(p, n, &sl)) == NULL)
 			strlcat(out, "?", outsz);
+		else
+			strncat(out, (const char *)s, sl);
+		if (n < len)
+			strlcat(out, ".", outsz);
 	}
-	msgpack_unpacked_destroy(&u);
 	strlcat(out, "]", outsz);
 }
 
 static void
-set_str(struct tree *t, const char *path, const char *val)
+set_val(struct tree *t, const char *path, const uint8_t *v, size_t vlen)
 {
-	struct pb	 b, v;
 	struct entry	*e;
 	const uint8_t	*p;
 	size_t		 len;
 
-	pb_init(&b);
-	pb_init(&v);
-	p = P(&b, path, &len);
-	pb_str(&v, val);
+	p = P(path, &len);
 	ck_assert_ptr_nonnull(e = tree_lookup_create(t, p, len));
-	ck_assert_int_eq(entry_set(t, &e, (uint8_t *)v.sb.data, v.sb.size,
-	    0, 1, 1), 0);
-	msgpack_sbuffer_destroy(&b.sb);
-	msgpack_sbuffer_destroy(&v.sb);
+	ck_assert_int_eq(entry_set(t, &e, v, vlen, 0, 1, 1), 0);
 }
 
 static void
 set_int(struct tree *t, const char *path, int val)
 {
-	struct pb	 b;
-	struct entry	*e;
-	const uint8_t	*p;
 	uint8_t		 v = (uint8_t)val;	/* positive fixint */
-	size_t		 len;
 
-	pb_init(&b);
-	p = P(&b, path, &len);
-	ck_assert_ptr_nonnull(e = tree_lookup_create(t, p, len));
-	ck_assert_int_eq(entry_set(t, &e, &v, 1, 0, 1, 1), 0);
-	msgpack_sbuffer_destroy(&b.sb);
+	set_val(t, path, &v, 1);
 }
 
 static struct entry *
 get(struct tree *t, const char *path)
 {
-	struct pb	 b;
-	struct entry	*e;
 	const uint8_t	*p;
 	size_t		 len;
 
-	pb_init(&b);
-	p = P(&b, path, &len);
-	e = tree_lookup(t, p, len);
-	msgpack_sbuffer_destroy(&b.sb);
-	return e;
+	p = P(path, &len);
+	return tree_lookup(t, p, len);
 }
 
 START_TEST(lookup_creates_intermediates)
 {
 	struct tree	*t = tree_new(CHAIN_DEFLEN);
 	struct entry	*e;
-	struct pb	 b;
 	uint8_t		 buf[64];
 	const uint8_t	*p;
 	size_t		 len, vlen;
 
-	pb_init(&b);
 	ck_assert_ptr_eq(get(t, ""), tree_root(t));
 	ck_assert_ptr_null(get(t, "a"));
 	set_int(t, "a.b.c", 5);
@@ -154,7 +141,7 @@ START_TEST(lookup_creates_intermediates)
 	ck_assert(entry_has_value(e));
 	ck_assert_uint_eq(entry_value(e, &vlen)[0], 5);
 	ck_assert_uint_eq(entry_depth(e), 3);
-	p = P(&b, "a.b.c", &len);
+	p = P("a.b.c", &len);
 	ck_assert_uint_eq(entry_path(e, buf, sizeof(buf)), len);
 	ck_assert_mem_eq(buf, p, len);
 	ck_assert_uint_eq(entry_path(e, buf, 2), len);	/* too small */
@@ -163,129 +150,112 @@ START_TEST(lookup_creates_intermediates)
 	ck_assert_mem_eq(p, "\xa1" "c", 2);
 	/* A path that does not parse. */
 	ck_assert_ptr_null(tree_lookup(t, (const uint8_t *)"\xa5x", 2));
+	/* tree_store: create with a value, then update in place. */
+	p = P("a.s", &len);
+	e = tree_store(t, p, len, (const uint8_t *)"\x07", 1, 0, 1, 1);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_eq(tree_store(t, p, len, (const uint8_t *)"\x08", 1, 0,
+	    2, 2), e);
+	ck_assert_uint_eq(entry_value(e, &vlen)[0], 8);
+	ck_assert_uint_eq(entry_chain(e).n, 1);
+	ck_assert_uint_eq(tree_count(t), 4);
+	/* The caller's flag bits survive the entry growing children. */
+	e = get(t, "a.s");
+	entry_set_flags(e, 0xff);
+	ck_assert_uint_eq(entry_flags(e), 0x7f);
+	set_int(t, "a.s.kid", 1);
+	ck_assert_uint_eq(entry_flags(get(t, "a.s")), 0x7f);
+	ck_assert_uint_eq(entry_value(get(t, "a.s"), &vlen)[0], 8);
 	ck_assert_int_eq(tree_check(t), 0);
-	msgpack_sbuffer_destroy(&b.sb);
 	tree_free(t);
 }
 END_TEST
 
 /*
- * Elements in their expected order; equal `rank' means the same value
- * in another encoding.
+ * Packed elements in their expected order; Q() marks the same value as
+ * the one before in another encoding.
  */
-static void
-pack_order(struct pb *b, size_t *off, int *rank, int *n)
-{
-	msgpack_packer	*pk = &b->pk;
-	int		 r = -1;
-
-#define NEXT(same)	do { off[*n] = b->sb.size; rank[*n] = (same) ? r : ++r; \
-			    (*n)++; } while (0)
-	NEXT(0); msgpack_pack_nil(pk);
-	NEXT(0); msgpack_pack_false(pk);
-	NEXT(0); msgpack_pack_true(pk);
-	NEXT(0); msgpack_pack_double(pk, -1.0 / 0.0);
-	NEXT(0); msgpack_pack_double(pk, -1e300);
-	NEXT(0); msgpack_pack_int64(pk, INT64_MIN);
-	NEXT(0); msgpack_pack_double(pk, -1.5);
-	NEXT(0); msgpack_pack_int8(pk, -1);
-	NEXT(0); msgpack_pack_double(pk, -1.0);	/* after the int -1 */
-	NEXT(0); msgpack_pack_float(pk, -0.5f);
-	NEXT(0); msgpack_pack_int8(pk, 0);
-	NEXT(0); msgpack_pack_double(pk, 0.0);
-	NEXT(1); msgpack_pack_double(pk, -0.0);
-	NEXT(0); msgpack_pack_uint8(pk, 1);
-	NEXT(1); msgpack_pack_fix_uint32(pk, 1);
-	NEXT(1); msgpack_pack_fix_int64(pk, 1);
-	NEXT(0); msgpack_pack_float(pk, 1.0f);
-	NEXT(1); msgpack_pack_double(pk, 1.0);
-	NEXT(0); msgpack_pack_double(pk, 1.5);
-	NEXT(0); msgpack_pack_uint64(pk, 9007199254740992ULL);
-	NEXT(0); msgpack_pack_double(pk, 9007199254740992.0);
-	NEXT(0); msgpack_pack_uint64(pk, 9007199254740993ULL);
-	NEXT(0); msgpack_pack_uint64(pk, UINT64_MAX);
-	NEXT(0); msgpack_pack_double(pk, 18446744073709551616.0);
-	NEXT(0); msgpack_pack_double(pk, 1.0 / 0.0);
-	NEXT(0); msgpack_pack_double(pk, 0.0 / 0.0);
-	NEXT(0); pb_str(b, "");
-	NEXT(0); pb_str(b, "a");
-	NEXT(0); pb_str(b, "ab");
-	NEXT(0); pb_str(b, "b");
-	NEXT(0); pb_str(b, "\xc3\xa9");
-	NEXT(0); msgpack_pack_bin(pk, 0);
-	NEXT(0); msgpack_pack_bin(pk, 1); msgpack_pack_bin_body(pk, "", 1);
-	NEXT(0); msgpack_pack_bin(pk, 1); msgpack_pack_bin_body(pk, "a", 1);
-	NEXT(0); msgpack_pack_array(pk, 0);
-	NEXT(0); msgpack_pack_array(pk, 1); msgpack_pack_nil(pk);
-	NEXT(0); msgpack_pack_array(pk, 1); msgpack_pack_int8(pk, 1);
-	NEXT(0); msgpack_pack_array(pk, 2); msgpack_pack_int8(pk, 1);
-	pb_str(b, "a");
-	NEXT(0); msgpack_pack_array(pk, 2); msgpack_pack_int8(pk, 1);
-	pb_str(b, "b");
-	NEXT(0); msgpack_pack_array(pk, 1); msgpack_pack_double(pk, 1.0);
-	NEXT(0); msgpack_pack_array(pk, 1); msgpack_pack_int8(pk, 2);
-	NEXT(0); msgpack_pack_array(pk, 1); pb_str(b, "a");
-	NEXT(0); msgpack_pack_map(pk, 0);
-	off[*n] = b->sb.size;
-#undef NEXT
-}
+struct el {
+	int		 same;
+	size_t		 len;
+	const char	*b;
+};
+#define S(x)	{ 0, sizeof(x) - 1, x }
+#define Q(x)	{ 1, sizeof(x) - 1, x }
+static const struct el order[] = {
+	S("\xc0"), S("\xc2"), S("\xc3"),		/* nil false true */
+	S("\xcb\xff\xf0\x00\x00\x00\x00\x00\x00"),	/* -inf */
+	S("\xcb\xfe\x37\xe4\x3c\x88\x00\x75\x9c"),	/* -1e300 */
+	S("\xd3\x80\x00\x00\x00\x00\x00\x00\x00"),	/* INT64_MIN */
+	S("\xcb\xbf\xf8\x00\x00\x00\x00\x00\x00"),	/* -1.5 */
+	S("\xff"), S("\xcb\xbf\xf0\x00\x00\x00\x00\x00\x00"), /* -1 -1.0 */
+	S("\xca\xbf\x00\x00\x00"),			/* -0.5f */
+	S("\x00"), S("\xcb\x00\x00\x00\x00\x00\x00\x00\x00"), /* 0 0.0 */
+	Q("\xcb\x80\x00\x00\x00\x00\x00\x00\x00"),	/* -0.0 */
+	S("\xcc\x01"), Q("\xce\x00\x00\x00\x01"),	/* 1 as u8, u32, i64 */
+	Q("\xd3\x00\x00\x00\x00\x00\x00\x00\x01"),
+	S("\xca\x3f\x80\x00\x00"),			/* 1.0f, then 1.0 */
+	Q("\xcb\x3f\xf0\x00\x00\x00\x00\x00\x00"),
+	S("\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00"),	/* 1.5 */
+	S("\xcf\x00\x20\x00\x00\x00\x00\x00\x00"),	/* 2^53 */
+	S("\xcb\x43\x40\x00\x00\x00\x00\x00\x00"),	/* 2^53 as double */
+	S("\xcf\x00\x20\x00\x00\x00\x00\x00\x01"),	/* 2^53 + 1 */
+	S("\xcf\xff\xff\xff\xff\xff\xff\xff\xff"),	/* UINT64_MAX */
+	S("\xcb\x43\xf0\x00\x00\x00\x00\x00\x00"),	/* 2^64 as double */
+	S("\xcb\x7f\xf0\x00\x00\x00\x00\x00\x00"),	/* inf */
+	S("\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00"),	/* NaN */
+	S("\xa0"), S("\xa1\x61"), Q("\xd9\x01\x61"),	/* "" "a" "a" as str8 */
+	S("\xa2\x61\x62"), S("\xa1\x62"), S("\xa2\xc3\xa9"), /* ab b e-acute */
+	S("\xc4\x00"), S("\xc4\x01\x00"), S("\xc4\x01\x61"), /* bin: "" \0 a */
+	S("\x90"), S("\x91\xc0"), S("\x91\x01"),	/* () (nil) (1) */
+	S("\x92\x01\xa1\x61"), S("\x92\x01\xa1\x62"),	/* (1,a) (1,b) */
+	S("\x91\xcb\x3f\xf0\x00\x00\x00\x00\x00\x00"),	/* (1.0) */
+	S("\x91\x02"), S("\x91\xa1\x61"), S("\x80"),	/* (2) (a) {} */
+};
+#define NORDER	(sizeof(order) / sizeof(order[0]))
 
 START_TEST(element_order_is_total)
 {
 	struct tree	*t = tree_new(CHAIN_DEFLEN);
 	struct tree_iter it;
 	struct entry	*e;
-	struct pb	 b;
-	size_t		 off[64];
-	int		 rank[64], perm[64], first[64], n = 0, i, j, k, c;
-	const uint8_t	*p, *el;
-	size_t		 len;
+	uint32_t	*perm = shuffled(NORDER, 3);
+	int		 rank[NORDER], first[NORDER], r = -1, c;
+	size_t		 i, j, len;
+	const uint8_t	*a, *b, *el;
 
-	pb_init(&b);
-	pack_order(&b, off, rank, &n);
-	p = (const uint8_t *)b.sb.data;
-	for (i = 0; i < n; i++) {
-		ck_assert_uint_eq(elem_size(p + off[i], b.sb.size - off[i]),
-		    off[i + 1] - off[i]);
-		for (j = 0; j < n; j++) {
-			c = elem_cmp(p + off[i], off[i + 1] - off[i],
-			    p + off[j], off[j + 1] - off[j]);
+	for (i = 0; i < NORDER; i++) {
+		rank[i] = order[i].same ? r : ++r;
+		if (!order[i].same)
+			first[r] = i;
+	}
+	for (i = 0; i < NORDER; i++) {
+		a = (const uint8_t *)order[i].b;
+		ck_assert_uint_eq(elem_size(a, order[i].len), order[i].len);
+		for (j = 0; j < NORDER; j++) {
+			b = (const uint8_t *)order[j].b;
+			c = elem_cmp(a, order[i].len, b, order[j].len);
 			ck_assert_msg((c > 0) - (c < 0) ==
 			    (rank[i] > rank[j]) - (rank[i] < rank[j]),
-			    "elements %d and %d: cmp %d", i, j, c);
+			    "elements %zu and %zu: cmp %d", i, j, c);
 		}
-		perm[i] = i;
 	}
-	ck_assert_int_eq(elem_count(p, b.sb.size), n);
-	/* Cut inside the last tuple. */
-	ck_assert_int_eq(elem_count(p, off[n - 1] - 1), -1);
 	/* Into a tree in a shuffled order: children come out by rank. */
-	srandom(3);
-	for (i = n - 1; i > 0; i--) {
-		j = random() % (i + 1);
-		k = perm[i];
-		perm[i] = perm[j];
-		perm[j] = k;
-	}
-	for (i = 0; i < n; i++)
-		ck_assert_ptr_nonnull(tree_lookup_create(t, p + off[perm[i]],
-		    off[perm[i] + 1] - off[perm[i]]));
-	ck_assert_uint_eq(entry_nchildren(tree_root(t)),
-	    (size_t)rank[n - 1] + 1);
-	/* The k-th child is the first element of rank k. */
-	for (i = 0; i < n; i++)
-		if (i == 0 || rank[i] != rank[i - 1])
-			first[rank[i]] = i;
-	k = 0;
+	for (i = 0; i < NORDER; i++)
+		ck_assert_ptr_nonnull(tree_lookup_create(t,
+		    (const uint8_t *)order[perm[i]].b, order[perm[i]].len));
+	ck_assert_uint_eq(entry_nchildren(tree_root(t)), (size_t)r + 1);
+	i = 0;
 	for (e = entry_child_first(tree_root(t), &it); e != NULL;
-	    e = entry_child_next(&it), k++) {
+	    e = entry_child_next(&it), i++) {
 		el = entry_elem(e, &len);
-		i = first[k];
-		ck_assert_int_eq(elem_cmp(el, len, p + off[i],
-		    off[i + 1] - off[i]), 0);
+		j = first[i];
+		ck_assert_int_eq(elem_cmp(el, len, (const uint8_t *)order[j].b,
+		    order[j].len), 0);
 	}
-	ck_assert_int_eq(k, rank[n - 1] + 1);
-	msgpack_sbuffer_destroy(&b.sb);
+	ck_assert_uint_eq(i, (size_t)r + 1);
+	ck_assert_int_eq(tree_check(t), 0);
+	free(perm);
 	tree_free(t);
 }
 END_TEST
@@ -304,79 +274,9 @@ START_TEST(elem_size_nested_and_truncated)
 	ck_assert_uint_eq(elem_size(big, sizeof(big)), 0);
 	ck_assert_uint_eq(elem_size((const uint8_t *)"\xc1", 1), 0);
 	ck_assert_int_eq(elem_class(v, sizeof(v)), ELEM_ARRAY);
-}
-END_TEST
-
-START_TEST(chains_and_tombstones)
-{
-	struct tree	*t = tree_new(3);
-	struct entry	*e;
-	struct chain	 c;
-	uint32_t	 a, b, x, y;
-	const uint8_t	*v;
-	size_t		 len;
-
-	ck_assert_uint_eq(tree_node_intern(t, "self", 4), 0); /* set_int's */
-	a = tree_node_intern(t, "a", 1);
-	b = tree_node_intern(t, "b", 1);
-	x = tree_node_intern(t, "x", 1);
-	y = tree_node_intern(t, "y", 1);
-	ck_assert_uint_eq(tree_node_intern(t, "b", 1), b);
-	ck_assert_str_eq(tree_node_name(t, y, &len), "y");
-	set_int(t, "k", 1);
-	e = get(t, "k");
-	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x02", 1, a, 10,
-	    100), 0);
-	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x03", 1, b, 5,
-	    101), 0);
-	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x04", 1, a, 11,
-	    102), 0);
-	c = entry_chain(e);
-	ck_assert_uint_eq(c.n, 3);	/* a11, b5, node 0 */
-	ck_assert_uint_eq(c.link[0].node, a);
-	ck_assert_uint_eq(c.link[0].tick, 11);
-	ck_assert_uint_eq(c.link[1].node, b);
-	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x05", 1, x, 1,
-	    103), 0);
-	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\x06", 1, y, 1,
-	    104), 0);
-	c = entry_chain(e);
-	ck_assert_uint_eq(c.n, 3);	/* truncated to maxlen */
-	ck_assert_uint_eq(c.link[0].node, y);
-	ck_assert_uint_eq(c.link[1].node, x);
-	ck_assert_uint_eq(c.link[2].node, a);
-	ck_assert_uint_eq(entry_tock(e), 104);
-	ck_assert_uint_eq(entry_value(e, &len)[0], 6);
-	/* Delete: a tombstone keeps (and extends) its chain. */
-	ck_assert_uint_eq(tree_nvalues(t), 1);
-	ck_assert_int_eq(entry_delete(t, &e, b, 6, 105), 0);
-	ck_assert(!entry_has_value(e));
-	ck_assert_ptr_null(entry_value(e, &len));
-	ck_assert_uint_eq(tree_nvalues(t), 0);
-	ck_assert_uint_eq(tree_count(t), 1);
-	c = entry_chain(e);
-	ck_assert_uint_eq(c.link[0].node, b);
-	ck_assert_uint_eq(c.link[0].tick, 6);
-	ck_assert_uint_eq(entry_tock(e), 105);
-	ck_assert_ptr_eq(get(t, "k"), e);
-	/* A nil value is a value. */
-	ck_assert_int_eq(entry_set(t, &e, (const uint8_t *)"\xc0", 1, a, 12,
-	    106), 0);
-	ck_assert(entry_has_value(e));
-	v = entry_value(e, &len);
-	ck_assert_uint_eq(len, 1);
-	ck_assert_uint_eq(v[0], 0xc0);
-	/* A whole chain from elsewhere, aliasing the entry's own. */
-	c = entry_chain(e);
-	c.n = 2;
-	ck_assert_int_eq(entry_update(t, &e, NULL, 0, c, 107), 0);
-	c = entry_chain(e);
-	ck_assert_uint_eq(c.n, 2);
-	ck_assert_uint_eq(c.link[0].node, a);
-	ck_assert_uint_eq(c.link[1].node, b);
-	ck_assert(!entry_has_value(e));
-	ck_assert_int_eq(tree_check(t), 0);
-	tree_free(t);
+	ck_assert_int_eq(elem_count(v, sizeof(v)), 1);
+	ck_assert_int_eq(elem_count((const uint8_t *)"\x01\xa1x\xc0", 4), 3);
+	ck_assert_int_eq(elem_count(v, sizeof(v) - 1), -1);
 }
 END_TEST
 
@@ -438,8 +338,8 @@ START_TEST(value_replace)
 		if (sizes[i] == 0)
 			ck_assert_int_eq(entry_delete(t, &e, 1, i, i), 0);
 		else
-			ck_assert_int_eq(entry_set(t, &e, big, sizes[i], 1 + i % 3,
-			    i, i), 0);
+			ck_assert_int_eq(entry_set(t, &e, big, sizes[i],
+			    1 + i % 3, i, i), 0);
 		ck_assert_ptr_eq(get(t, "v"), e);
 		v = entry_value(e, &len);
 		ck_assert_uint_eq(len, sizes[i]);
@@ -503,17 +403,14 @@ static void
 walk_is(struct tree *t, unsigned min, unsigned max, int flags,
     const char *want)
 {
-	struct pb	 b;
 	const uint8_t	*p;
 	char		 got[1024] = "";
 	size_t		 len;
 
-	pb_init(&b);
-	p = P(&b, "test.tree", &len);
+	p = P("test.tree", &len);
 	ck_assert_int_eq(tree_walk(t, p, len, min, max, flags, collect, got),
 	    0);
 	ck_assert_str_eq(got, want);
-	msgpack_sbuffer_destroy(&b.sb);
 }
 
 static struct tree *
@@ -529,7 +426,7 @@ example_tree(void)
 	set_int(t, "test.tree.b", 4);
 	set_int(t, "test.tree.a", 1);
 	set_int(t, "test.tree.a.x", 2);
-	set_str(t, "test.tree", "tree-top");
+	set_val(t, "test.tree", (const uint8_t *)"\xa8tree-top", 9);
 	return t;
 }
 
@@ -545,7 +442,8 @@ START_TEST(walk_depths)
 	walk_is(t, 0, 1, 0, "[][a][b]");
 	walk_is(t, 0, 1, TREE_WALK_EMPTY, "[][a][b][c]");
 	walk_is(t, 2, ANY, 0, "[a.x][a.y][b.z.deep][c.only]");
-	walk_is(t, 2, ANY, TREE_WALK_EMPTY, "[a.x][a.y][b.z][b.z.deep][c.only]");
+	walk_is(t, 2, ANY, TREE_WALK_EMPTY,
+	    "[a.x][a.y][b.z][b.z.deep][c.only]");
 	walk_is(t, 2, 2, 0, "[a.x][a.y][c.only]");
 	walk_is(t, 0, 0, 0, "[]");
 	tree_free(t);
@@ -580,7 +478,6 @@ START_TEST(cursor_resumes)
 	struct tree	*t = example_tree();
 	struct tree_cursor *c;
 	struct entry	*e;
-	struct pb	 b;
 	const uint8_t	*p;
 	char		 got[1024] = "";
 	size_t		 len;
@@ -589,8 +486,7 @@ START_TEST(cursor_resumes)
 	    got), 42);
 	ck_assert_str_eq(got, "[test.tree][test.tree.a][test.tree.a.x]"
 	    "[test.tree.a.y][test.tree.b]");
-	pb_init(&b);
-	p = P(&b, "test.tree", &len);
+	p = P("test.tree", &len);
 	c = tree_cursor_new(t, p, len, 0, TREE_DEPTH_ANY, 0);
 	take(c, 2, got);
 	ck_assert_str_eq(got, "[][a]");
@@ -617,11 +513,11 @@ START_TEST(cursor_resumes)
 	ck_assert_ptr_null(tree_cursor_next(c));
 	ck_assert(!tree_cursor_failed(c));
 	/* Seek by path, to an entry that exists and one that does not. */
-	p = P(&b, "b", &len);
+	p = P("b", &len);
 	ck_assert_int_eq(tree_cursor_seek(c, p, len), 0);
 	take(c, 2, got);
 	ck_assert_str_eq(got, "[b.z.deep][bb]");
-	p = P(&b, "a.x.nothing.here", &len);
+	p = P("a.x.nothing.here", &len);
 	ck_assert_int_eq(tree_cursor_seek(c, p, len), 0);
 	take(c, 2, got);
 	ck_assert_str_eq(got, "[b][b.z.deep]");
@@ -634,44 +530,108 @@ START_TEST(cursor_resumes)
 	ck_assert_str_eq(got, "[bb]");
 	tree_cursor_free(c);
 	/* A cursor whose root is missing ends at once. */
-	p = P(&b, "no.such", &len);
+	p = P("no.such", &len);
 	c = tree_cursor_new(t, p, len, 0, TREE_DEPTH_ANY, 0);
 	ck_assert_ptr_null(tree_cursor_next(c));
 	tree_cursor_free(c);
-	msgpack_sbuffer_destroy(&b.sb);
+	tree_free(t);
+}
+END_TEST
+
+/* Pack a str element (fixstr or str8); returns its length. */
+static size_t
+mkstr(uint8_t *out, const uint8_t *s, size_t n)
+{
+	size_t	 h = n < 32 ? 1 : 2;
+
+	out[0] = n < 32 ? 0xa0 | n : 0xd9;
+	out[1] = n;			/* str8 length, or overwritten */
+	memcpy(out + h, s, n);
+	return h + n;
+}
+
+/*
+ * Keys that make abbreviations tie or mislead: strs that are prefixes
+ * of each other, zero bytes next to zero padding, a shared prefix
+ * longer than a node keeps, and ints among the strs.
+ */
+static size_t
+edge_key(uint8_t *out, unsigned k)
+{
+	uint8_t		 s[48];
+	unsigned	 m = k / 6, v = k % 6;
+
+	s[0] = 'x';
+	s[1] = m >> 8;
+	s[2] = m & 0xff;
+	s[3] = 0;
+	s[4] = v == 3;
+	if (v < 4)	/* x m, x m \0, x m \0\0, x m \0\1 */
+		return mkstr(out, s, v == 0 ? 3 : v == 1 ? 4 : 5);
+	if (v == 4) {
+		memset(s, 'p', 40);
+		s[40] = m >> 8;
+		s[41] = m & 0xff;
+		return mkstr(out, s, 42);
+	}
+	out[0] = 0xcd;		/* uint16 m */
+	out[1] = m >> 8;
+	out[2] = m & 0xff;
+	return 3;
+}
+
+START_TEST(abbreviation_edges)
+{
+	struct tree	*t = tree_new(CHAIN_DEFLEN);
+	struct tree_iter it;
+	struct entry	*e, *prev = NULL;
+	enum { N = 6 * 300 };
+	uint32_t	*perm = shuffled(N, 5);
+	uint8_t		 el[48];
+	const uint8_t	*a, *b;
+	size_t		 al, bl, len;
+	unsigned	 i, n = 0;
+
+	for (i = 0; i < N; i++) {
+		len = edge_key(el, perm[i]);
+		ck_assert_ptr_nonnull(tree_lookup_create(t, el, len));
+	}
+	ck_assert_int_eq(tree_check(t), 0);
+	for (e = entry_child_first(tree_root(t), &it); e != NULL;
+	    prev = e, e = entry_child_next(&it), n++) {
+		if (prev == NULL)
+			continue;
+		a = entry_elem(prev, &al);
+		b = entry_elem(e, &bl);
+		ck_assert_int_lt(elem_cmp(a, al, b, bl), 0);
+	}
+	ck_assert_uint_eq(n, N);
+	/* Every key is found and near misses are not; purge every other. */
+	for (i = 0; i < N; i++) {
+		len = edge_key(el, i);
+		ck_assert_ptr_nonnull(e = tree_lookup(t, el, len));
+		if (i % 2)
+			ck_assert_int_eq(tree_purge(t, e), 0);
+		if (i % 6 == 3) {
+			el[len - 1] = 2;
+			ck_assert_ptr_null(tree_lookup(t, el, len));
+		}
+	}
+	ck_assert_int_eq(tree_check(t), 0);
+	ck_assert_uint_eq(entry_nchildren(tree_root(t)), N / 2);
+	for (i = 0; i < N; i++) {
+		len = edge_key(el, i);
+		ck_assert_int_eq(tree_lookup(t, el, len) == NULL, i % 2);
+	}
+	free(perm);
 	tree_free(t);
 }
 END_TEST
 
 #define BIG	1000000
+#define VAL10	((const uint8_t *)"\xaa" "0123456789")	/* 10-byte str */
 
-static uint32_t
-rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return (uint32_t)(*s >> 11);
-}
-
-static uint32_t *
-shuffled(uint32_t n, uint64_t seed)
-{
-	uint32_t	*perm = malloc(n * sizeof(*perm)), i, j, k;
-
-	ck_assert_ptr_nonnull(perm);
-	for (i = 0; i < n; i++)
-		perm[i] = i;
-	for (i = n - 1; i > 0; i--) {
-		j = rnd(&seed) % (i + 1);
-		k = perm[i];
-		perm[i] = perm[j];
-		perm[j] = k;
-	}
-	return perm;
-}
-
-/* path = "big" + "key:NNNNNNN"; returns its length. */
+/* path = "big" + "key:NNNNNNN" into 17 bytes; returns its length, 16. */
 static size_t
 big_path(uint8_t *buf, uint32_t k)
 {
@@ -696,7 +656,7 @@ START_TEST(million_children)
 	struct tree_cursor *c;
 	struct entry	*e;
 	uint32_t	*perm = shuffled(BIG, 0x9e3779b97f4a7c15ULL), i;
-	uint8_t		 path[16];
+	uint8_t		 path[17];
 	const uint8_t	*el;
 	size_t		 len;
 	double		 t0, t1, t2;
@@ -704,9 +664,8 @@ START_TEST(million_children)
 	t0 = now();
 	for (i = 0; i < BIG; i++) {
 		/* No ck_assert in hot loops: each one writes to a pipe. */
-		e = tree_lookup_create(t, path, big_path(path, perm[i]));
-		if (e == NULL || entry_set(t, &e,
-		    (const uint8_t *)"\xaa" "0123456789", 11, 0, i + 1, i) != 0)
+		if (tree_store(t, path, big_path(path, perm[i]), VAL10, 11, 0,
+		    i + 1, i) == NULL)
 			ck_abort_msg("insert %u", i);
 	}
 	t1 = now();
@@ -738,7 +697,7 @@ START_TEST(btree_stress)
 	struct tree_iter it;
 	struct entry	*e;
 	enum { N = 60000 };
-	uint8_t		*have = calloc(N, 1), path[16];
+	uint8_t		*have = calloc(N, 1), path[17];
 	uint64_t	 seed = 12345;
 	uint32_t	 k, i, n = 0, *perm;
 	size_t		 plen;
@@ -749,13 +708,15 @@ START_TEST(btree_stress)
 		/* Phases: grow, churn, shrink. */
 		if ((i < 2 * N || (i < 4 * N && rnd(&seed) % 2)) && !have[k]) {
 			e = tree_lookup_create(t, path, plen);
-			ck_assert_int_eq(entry_set(t, &e, path, 3, 0, i, i), 0);
+			if (entry_set(t, &e, VAL10, 11, 0, i, i) != 0)
+				ck_abort_msg("set %u", k);
 			have[k] = 1;
 			n++;
 		} else if (i >= 2 * N && have[k]) {
 			e = tree_lookup(t, path, plen);
-			ck_assert_int_eq(entry_delete(t, &e, 0, i, i), 0);
-			ck_assert_int_eq(tree_purge(t, e), 0);
+			if (entry_delete(t, &e, 0, i, i) != 0 ||
+			    tree_purge(t, e) != 0)
+				ck_abort_msg("purge %u", k);
 			have[k] = 0;
 			n--;
 		}
@@ -767,7 +728,8 @@ START_TEST(btree_stress)
 	ck_assert_uint_eq(entry_nchildren(e), n);
 	/* The survivors in order, then all gone in random order. */
 	k = 0;
-	for (e = entry_child_first(e, &it); e != NULL; e = entry_child_next(&it))
+	for (e = entry_child_first(e, &it); e != NULL;
+	    e = entry_child_next(&it))
 		k++;
 	ck_assert_uint_eq(k, n);
 	perm = shuffled(N, 99);
@@ -816,8 +778,7 @@ START_TEST(memory_per_entry)
 	for (i = 0; i < BIG; i++) {
 		snprintf((char *)path + 7, 11, "key:%06u", i);
 		e = tree_lookup_create(t, path, 17);
-		if (e == NULL || entry_set(t, &e,
-		    (const uint8_t *)"\xaa" "0123456789", 11, 0, i + 1, i) != 0)
+		if (e == NULL || entry_set(t, &e, VAL10, 11, 0, i + 1, i) != 0)
 			ck_abort_msg("insert %u", i);
 	}
 	after = rss_bytes();
@@ -834,24 +795,29 @@ static Suite *
 tree_suite(void)
 {
 	Suite	*s = suite_create("tree");
-	TCase	*tc = tcase_create("core"), *big = tcase_create("big");
+	TCase	*tc = tcase_create("core"), *big = tcase_create("million");
+	TCase	*stress = tcase_create("stress"), *mem = tcase_create("memory");
 
 	tcase_add_test(tc, lookup_creates_intermediates);
 	tcase_add_test(tc, element_order_is_total);
 	tcase_add_test(tc, elem_size_nested_and_truncated);
-	tcase_add_test(tc, chains_and_tombstones);
 	tcase_add_test(tc, purge);
 	tcase_add_test(tc, value_replace);
 	tcase_add_test(tc, long_element);
 	tcase_add_test(tc, walk_depths);
 	tcase_add_test(tc, cursor_resumes);
+	tcase_add_test(tc, abbreviation_edges);
 	suite_add_tcase(s, tc);
 	/* Generous: sanitizers and valgrind are many times slower. */
 	tcase_set_timeout(big, 300);
 	tcase_add_test(big, million_children);
-	tcase_add_test(big, btree_stress);
-	tcase_add_test(big, memory_per_entry);
 	suite_add_tcase(s, big);
+	tcase_set_timeout(stress, 300);
+	tcase_add_test(stress, btree_stress);
+	suite_add_tcase(s, stress);
+	tcase_set_timeout(mem, 300);
+	tcase_add_test(mem, memory_per_entry);
+	suite_add_tcase(s, mem);
 	return s;
 }
 
