@@ -23,6 +23,8 @@ static const struct child_ops authd_ops = {
 	.dispatch = authd_dispatch,
 };
 
+MOAT_CHILD_SANITIZER_OPTIONS
+
 int
 main(int argc, char **argv)
 {

@@ -23,6 +23,8 @@ static const struct child_ops core_ops = {
 	.dispatch = core_dispatch,
 };
 
+MOAT_CHILD_SANITIZER_OPTIONS
+
 int
 main(int argc, char **argv)
 {

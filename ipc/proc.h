@@ -58,4 +58,19 @@ int		 proc_unpack(const struct ipc_msg *, msgpack_zone *,
 /* Current resident set size in bytes (0 if unknown). */
 unsigned long long proc_rss(void);
 
+/*
+ * Sanitizer builds only: LeakSanitizer needs /proc, which a chrooted
+ * child has not, and would fail every exit.  Each child's main.c says
+ * MOAT_CHILD_SANITIZER_OPTIONS once; leaks are checked by the unit tests,
+ * the master and valgrind instead.
+ */
+#ifdef MOAT_SANITIZE
+#define MOAT_CHILD_SANITIZER_OPTIONS					\
+	const char *__asan_default_options(void);			\
+	const char *__asan_default_options(void)			\
+	{ return "detect_leaks=0"; }
+#else
+#define MOAT_CHILD_SANITIZER_OPTIONS
+#endif
+
 #endif

@@ -281,8 +281,7 @@ merge(struct cnode *dst, struct cnode *src)
 		}
 		if (dst->kids[j]->type == CN_MAP &&
 		    src->kids[i]->type == CN_MAP) {
-			merge(dst->kids[j], src->kids[i]);
-			cnode_free(src->kids[i]);
+			merge(dst->kids[j], src->kids[i]);	/* frees it */
 		} else {
 			cnode_free(dst->kids[j]);
 			dst->kids[j] = src->kids[i];

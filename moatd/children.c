@@ -85,6 +85,7 @@ static struct child children[PROC_MAX];
 static uint8_t	*conf_buf;
 static size_t	 conf_len;
 static struct event *ping_ev;
+static struct event *kill_ev;
 static int	 stopping;
 static double	 master_started;
 
@@ -160,10 +161,12 @@ child_chan_closed(struct ipc_chan *c, const char *why, void *arg)
 
 	/* The process itself is reaped on SIGCHLD; a child that broke the
 	 * protocol but still runs is killed so it gets replaced. */
+	int	 broken = strcmp(why, "eof") != 0;	/* why dies with c */
+
 	log_debug("%s: channel closed: %s", ch->def->title, why);
 	ipc_chan_free(ch->chan);
 	ch->chan = NULL;
-	if (ch->pid > 0 && strcmp(why, "eof") != 0)
+	if (ch->pid > 0 && broken)
 		kill(ch->pid, SIGKILL);
 }
 
@@ -458,7 +461,6 @@ void
 children_shutdown(void)
 {
 	struct timeval	 tv;
-	struct event	*ev;
 	size_t		 i;
 
 	if (stopping)
@@ -474,8 +476,8 @@ children_shutdown(void)
 	}
 	tv.tv_sec = (time_t)opts.shutdown_timeout;
 	tv.tv_usec = (suseconds_t)((opts.shutdown_timeout - tv.tv_sec) * 1e6);
-	ev = evtimer_new(master_base, kill_cb, NULL);
-	evtimer_add(ev, &tv);
+	kill_ev = evtimer_new(master_base, kill_cb, NULL);
+	evtimer_add(kill_ev, &tv);
 	if (!children_alive())
 		event_base_loopbreak(master_base);
 }
@@ -505,4 +507,24 @@ children_status(msgpack_packer *pk)
 		    ch->pid > 0 ? (int64_t)(t - ch->started) : 0);
 		mp_pack_kv_uint(pk, "rss", ch->rss);
 	}
+}
+
+void
+children_free(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < PROC_MAX; i++) {
+		if (!children[i].def)
+			continue;
+		if (children[i].chan)
+			ipc_chan_free(children[i].chan);
+		if (children[i].note_fd != -1)
+			close(children[i].note_fd);
+		event_free(children[i].restart_ev);
+	}
+	if (kill_ev)
+		event_free(kill_ev);
+	event_free(ping_ev);
+	free(conf_buf);
 }

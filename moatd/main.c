@@ -136,9 +136,12 @@ find_libexec(const msgpack_object *root)
 	char		 probe[PATH_MAX + 16], *slash, *s;
 	ssize_t		 n;
 
-	if (conf_get_str(root, "kv.server.libexec", &s) == 0 && *s) {
-		opts.libexec = s;
-		return;
+	if (conf_get_str(root, "kv.server.libexec", &s) == 0) {
+		if (*s) {
+			opts.libexec = s;	/* kept for the life of moatd */
+			return;
+		}
+		free(s);
 	}
 	opts.libexec = LIBEXECDIR;
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
@@ -170,14 +173,19 @@ sig_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+static struct event *sigevs[4];
+static size_t nsigevs;
+
 static void
 add_signal(int sig)
 {
 	struct event	*ev;
 
 	ev = evsignal_new(master_base, sig, sig_cb, NULL);
-	if (ev == NULL || evsignal_add(ev, NULL) == -1)
+	if (ev == NULL || evsignal_add(ev, NULL) == -1 ||
+	    nsigevs == sizeof(sigevs) / sizeof(sigevs[0]))
 		fatalx("evsignal_new");
+	sigevs[nsigevs++] = ev;
 }
 
 int
@@ -254,6 +262,7 @@ main(int argc, char **argv)
 	if (msgpack_unpack((const char *)packed.data, packed.len, &off, &zone,
 	    &root) != MSGPACK_UNPACK_SUCCESS)
 		fatalx("cannot unpack the config");
+	conf_free(conf);
 
 	opts.user = "_moatd";
 	if (conf_get_str(&root, "kv.server.user", &s) == 0)
@@ -262,10 +271,10 @@ main(int argc, char **argv)
 	opts.restart_max = conf_seconds(&root, "kv.server.restart.max", 30);
 	opts.shutdown_timeout = conf_seconds(&root,
 	    "kv.server.shutdown_timeout", 2);
-	s = NULL;
-	if (conf_get_str(&root, "kv.server.state", &s) == -1 || *s == '\0')
-		s = DEFAULT_STATEDIR;
-	setup_dirs(s);
+	if (conf_get_str(&root, "kv.server.state", &s) == -1)
+		s = NULL;
+	setup_dirs(s && *s ? s : DEFAULT_STATEDIR);
+	free(s);
 	find_libexec(&root);
 
 	signal(SIGPIPE, SIG_IGN);
@@ -282,6 +291,12 @@ main(int argc, char **argv)
 	fprintf(stderr, "Running.\n");
 	event_base_dispatch(master_base);
 	listen_close();
+	children_free();
+	while (nsigevs > 0)
+		event_free(sigevs[--nsigevs]);
+	event_base_free(master_base);
+	msgpack_zone_destroy(&zone);
+	mpbuf_free(&packed);
 	log_info("stopped");
 	return 0;
 }

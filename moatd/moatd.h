@@ -34,6 +34,7 @@ void	children_shutdown(void);
 int	children_alive(void);
 void	children_reap(void);
 void	children_status(msgpack_packer *);
+void	children_free(void);
 
 /* listen.c */
 void	listen_open(const msgpack_object *conf);

@@ -70,6 +70,8 @@ netd_peer_down(int role)
 		session_core_down();
 }
 
+MOAT_CHILD_SANITIZER_OPTIONS
+
 int
 main(int argc, char **argv)
 {

@@ -23,6 +23,8 @@ static const struct child_ops syncd_ops = {
 	.dispatch = syncd_dispatch,
 };
 
+MOAT_CHILD_SANITIZER_OPTIONS
+
 int
 main(int argc, char **argv)
 {
