@@ -36,6 +36,16 @@ for t in "$MOAT_TESTS"/check_*; do
 	echo "unit  $name: $line"
 done
 
+# The man pages must stay clean (mandoc -Tlint).
+if out=$(mandoc -Tlint -Wwarning man/*.[0-9] 2>&1) && [ -z "$out" ]; then
+	pass=$((pass + 1))
+	echo "lint  man pages: clean"
+else
+	fail=$((fail + 1))
+	failed="$failed man-lint"
+	printf '%s\n' "$out"
+fi
+
 for t in tests/integration/test_*.py; do
 	[ -f "$t" ] || continue
 	case "$t" in *${TESTS:-}*) ;; *) continue ;; esac
