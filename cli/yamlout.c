@@ -24,8 +24,8 @@
 
 #include "lib/log.h"
 #include "lib/mp.h"
-#include "cli/literal.h"
-#include "cli/pathfmt.h"
+#include "lib/literal.h"
+#include "lib/pathfmt.h"
 #include "cli/yamlout.h"
 
 #define YO_DEPTH_MAX	(2 * LITERAL_DEPTH_MAX)

@@ -14,7 +14,7 @@
 #include <msgpack.h>
 
 #include "lib/mp.h"
-#include "cli/literal.h"
+#include "lib/literal.h"
 
 /* Evaluate src; returns the packed bytes as lower-case hex (static). */
 static const char *

@@ -15,8 +15,8 @@
 #include <msgpack.h>
 
 #include "lib/mp.h"
-#include "cli/literal.h"
-#include "cli/pathfmt.h"
+#include "lib/literal.h"
+#include "lib/pathfmt.h"
 
 /* The packed path whose elements the Python list literal lit holds. */
 static void

@@ -14,8 +14,8 @@
 #include <msgpack.h>
 
 #include "lib/mp.h"
-#include "cli/literal.h"
-#include "cli/pathfmt.h"
+#include "lib/literal.h"
+#include "lib/pathfmt.h"
 #include "cli/yamlout.h"
 
 /* A value and the packed bytes its str/bin/ext objects point into. */

@@ -1,5 +1,6 @@
 /*
- * pathfmt.h - MoaT-KV paths as text, both directions, for moatctl.
+ * pathfmt.h - MoaT-KV paths as text, both directions: moatctl reads and
+ * prints them, core names paths in its error texts.
  *
  * The syntax is MoaT-KV's (moat-util's Path.from_str / str(Path)):
  * elements are separated by '.', and a colon starts an escape:
@@ -39,8 +40,8 @@
  * Error messages end in "at position N", N the 1-based character
  * column of the offending character in the text (see literal.h).
  */
-#ifndef MOAT_CLI_PATHFMT_H
-#define MOAT_CLI_PATHFMT_H
+#ifndef MOAT_PATHFMT_H
+#define MOAT_PATHFMT_H
 
 #include <stddef.h>
 #include <stdint.h>

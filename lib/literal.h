@@ -1,5 +1,6 @@
 /*
- * literal.h - Python literal syntax to msgpack, for moatctl.
+ * literal.h - Python literal syntax to msgpack (moatctl values, path
+ * elements in pathfmt.c).
  *
  * MoaT-KV's command line takes values ("data PATH set -e KEY EXPR") and
  * some path elements (":(1,2)") as Python expressions, which the
@@ -35,8 +36,8 @@
  * The other direction, msgpack to literal text, is only needed for path
  * elements and lives in pathfmt.c.
  */
-#ifndef MOAT_CLI_LITERAL_H
-#define MOAT_CLI_LITERAL_H
+#ifndef MOAT_LITERAL_H
+#define MOAT_LITERAL_H
 
 #include <stddef.h>
 #include <stdint.h>

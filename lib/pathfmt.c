@@ -23,8 +23,8 @@
 
 #include "lib/log.h"
 #include "lib/mp.h"
-#include "cli/literal.h"
-#include "cli/pathfmt.h"
+#include "lib/literal.h"
+#include "lib/pathfmt.h"
 
 enum pstate {
 	PS_START,	/* nothing yet: any element */

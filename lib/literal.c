@@ -22,7 +22,7 @@
 
 #include "lib/log.h"
 #include "lib/mp.h"
-#include "cli/literal.h"
+#include "lib/literal.h"
 
 struct lx {
 	const char		*src;
