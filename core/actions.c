@@ -19,6 +19,14 @@
 
 static struct mpbuf	 txt1, txt2, txt3, full;
 
+/* The request's path as text, for error messages only (it allocates). */
+static const char *
+req_path_text(struct ctx *c)
+{
+	path_text(&txt3, c->relpath->data, c->relpath->len);
+	return PATH_TEXT(&txt3);
+}
+
 /* Python's repr of a packed value; NotGiven for none. */
 static const char *
 value_repr(struct mpbuf *out, const uint8_t *p, size_t len)
@@ -284,14 +292,13 @@ write_checks(struct ctx *c, struct entry *e, const uint8_t *val, size_t vlen,
 		return 1;
 	}
 	*send_prev = 1;
-	path_text(&txt3, c->relpath->data, c->relpath->len);
 	if (req_has(c->rq, F_PREV)) {
 		if (!(has ? value_is(e, c->rq->raw[F_PREV],
 		    c->rq->rawlen[F_PREV]) : 0)) {
 			ctx_exc(c, "ClientError", "Data is %s not %s at %s",
 			    value_repr(&txt1, old, olen), value_repr(&txt2,
 			    c->rq->raw[F_PREV], c->rq->rawlen[F_PREV]),
-			    PATH_TEXT(&txt3));
+			    req_path_text(c));
 			return 1;
 		}
 		*send_prev = 0;
@@ -301,7 +308,7 @@ write_checks(struct ctx *c, struct entry *e, const uint8_t *val, size_t vlen,
 			if (has) {
 				ctx_exc(c, "ClientChainError",
 				    "Entry already exists at %s",
-				    PATH_TEXT(&txt3));
+				    req_path_text(c));
 				return 1;
 			}
 		} else if (req_chain_head(ch, &node, &nlen, &tick) == -1) {
@@ -310,12 +317,12 @@ write_checks(struct ctx *c, struct entry *e, const uint8_t *val, size_t vlen,
 			return 1;
 		} else if (!has) {
 			ctx_exc(c, "ClientChainError", "Entry is new at %s",
-			    PATH_TEXT(&txt3));
+			    req_path_text(c));
 			return 1;
 		} else if (!chain_head_is(entry_chain(e), node, nlen, tick)) {
 			ctx_exc(c, "ClientChainError", "Chain is %s not %s "
 			    "for %s", chain_repr_entry(&txt1, entry_chain(e)),
-			    chain_repr_req(&txt2, ch), PATH_TEXT(&txt3));
+			    chain_repr_req(&txt2, ch), req_path_text(c));
 			return 1;
 		}
 		*send_prev = 0;

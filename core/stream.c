@@ -10,6 +10,9 @@
  * that the pump event serves, a bounded chunk per stream per turn, and
  * only while netd's channel has less than PENDING_HIGH bytes queued.
  *
+ * Queued watch items are bounded per watch (a quarter of
+ * kv.server.max_out) and for all watches together (16 times that).
+ *
  * A watch item is packed when the change happens (the entry may change
  * again before it is sent) and kept in the stream's queue as
  * [u32 len][u8 nkeys][fields]; its path is compressed against the
@@ -65,8 +68,10 @@ static struct {
 	struct event		*later;
 	struct reply		 r;
 	struct reply		 qr;		/* packing watch items */
-	size_t			 max_queue;
-} S = { .max_queue = 4u << 20 };
+	size_t			 max_queue;	/* per watch */
+	size_t			 max_total;	/* all watches */
+	size_t			 total;		/* queued now */
+} S = { .max_queue = 4u << 20, .max_total = 64u << 20 };
 
 static void	pump_cb(int, short, void *);
 
@@ -97,6 +102,16 @@ void
 stream_set_limit(size_t max)
 {
 	S.max_queue = max;
+	S.max_total = max * 16;
+}
+
+/* Forget the queued bytes of a stream (sent, dropped or freed). */
+static void
+queue_drop(struct stream *st)
+{
+	S.total -= st->q.len - st->qhead;
+	mpbuf_free(&st->q);
+	st->qhead = 0;
 }
 
 static void
@@ -121,7 +136,7 @@ stream_free(struct stream *st)
 		watch_del(st->wp, st);
 	tree_cursor_free(st->cur);
 	mpbuf_free(&st->prev);
-	mpbuf_free(&st->q);
+	queue_drop(st);
 	mpbuf_free(&st->qprev);
 	free(st);
 }
@@ -196,6 +211,7 @@ send_queued(struct stream *st, struct reply *r)
 	rep_fields(r, st->q.data + st->qhead + sizeof(len) + 1, len, nkeys, 1);
 	msg_end(st, r);
 	st->qhead += sizeof(len) + 1 + len;
+	S.total -= sizeof(len) + 1 + len;
 	if (st->qhead == st->q.len) {
 		mpbuf_reset(&st->q);
 		st->qhead = 0;
@@ -412,8 +428,7 @@ end_stream(struct stream *st, const char *err)
 {
 	tree_cursor_free(st->cur);
 	st->cur = NULL;
-	mpbuf_free(&st->q);
-	st->qhead = 0;
+	queue_drop(st);
 	st->err = err;
 	st->force = 1;
 	st->phase = PH_END;
@@ -441,7 +456,10 @@ stream_watch_event(struct stream *st, const struct change *ch,
 	mpbuf_add(&st->q, &nkeys, 1);
 	mpbuf_add(&st->q, r->buf.data + 3, len);
 	r->open = 0;
-	if (st->q.len - st->qhead > S.max_queue) {
+	S.total += sizeof(len) + 1 + len;
+	/* this watcher is behind; past the global cap, the one that adds
+	   is dropped, as it is the one with a backlog */
+	if (st->q.len - st->qhead > S.max_queue || S.total > S.max_total) {
 		log_info("session %u: watch %lld overflows, ending it",
 		    st->s->id, (long long)st->seq);
 		end_stream(st, "RuntimeError('watch queue overflow: the "

@@ -563,6 +563,50 @@ def flooded_watch_of_a_client_that_never_reads():
 
 
 @test
+def get_value_by_node_and_tick():
+    c = Client(server().port)
+    r = c.call("set_value", path=Path("test", "ev"), value="E", nchain=1)
+    tick = r["chain"]["tick"]
+    g = c.call("get_value", node="s1", tick=tick, nchain=1)
+    assert g["value"] == "E" and g["path"] == Path("test", "ev"), g
+    assert keys(g) == ["value", "chain", "tock", "path", "seq"], g
+    g = c.call("get_value", node="s1", tick=10 ** 9)
+    assert g["error"] == "KeyError(%d)" % 10 ** 9, g
+    g = c.call("get_value", node="nosuch", tick=1)
+    assert g["error"] == "KeyError('nosuch')", g
+    c.close()
+
+
+@test
+def long_get_tree_in_chunks_while_writing():
+    srv = server()
+    c = Client(srv.port, qlen=10)
+    other = Client(srv.port)
+    n = 5000
+    for i in range(n):
+        c.send({"action": "set_value", "seq": 100000 + i, "nchain": 0,
+                "path": Path("test", "long", i), "value": i})
+    for i in range(n):
+        c.recv_seq(100000 + i)
+    seq = c.next_seq()
+    c.send({"action": "get_tree", "seq": seq, "path": Path("test", "long")})
+    msgs = [c.recv_seq(seq) for _ in range(9)]     # then it stalls
+    # core keeps serving others meanwhile; the tree changes under the
+    # cursor: an entry ahead of it appears, one behind it is deleted
+    assert "tock" in other.call("get_tock")
+    other.call("set_value", path=Path("test", "long", n + 1), value="new")
+    other.call("delete_value", path=Path("test", "long", 0))
+    c.send({"seq": seq, "state": "ack", "ack": 10 ** 9})
+    while msgs[-1].get("state") != "end":
+        msgs.append(c.recv_seq(seq))
+    vals = [m["value"] for m in items(msgs)]
+    assert vals == list(range(n)) + ["new"], (len(vals), vals[-3:])
+    assert [m["wseq"] for m in msgs] == list(range(1, len(msgs) + 1))
+    c.close()
+    other.close()
+
+
+@test
 def zz_cleanup():
     global _server
     if _server is not None:
