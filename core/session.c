@@ -125,7 +125,7 @@ lazy_init(void)
 }
 
 void
-session_configure(const msgpack_object *conf)
+csess_configure(const msgpack_object *conf)
 {
 	int64_t		 v;
 
@@ -148,7 +148,7 @@ send_reply(uint32_t id, int is_write)
 }
 
 void
-session_open(uint32_t id)
+csess_open(uint32_t id)
 {
 	struct csession	*s;
 	const char	*node = proc_node_name();
@@ -188,7 +188,7 @@ sess_free(struct csession *s)
 }
 
 void
-session_close(uint32_t id)
+csess_close(uint32_t id)
 {
 	struct csession	*s;
 
@@ -197,7 +197,7 @@ session_close(uint32_t id)
 }
 
 void
-session_close_all(void)
+csess_close_all(void)
 {
 	uint32_t	 i;
 
@@ -478,7 +478,7 @@ dispatch(struct csession *s, struct req *rq, const msgpack_object *o)
 }
 
 void
-session_request(uint32_t id, const uint8_t *data, size_t len)
+csess_request(uint32_t id, const uint8_t *data, size_t len)
 {
 	struct csession	*s;
 	struct req	 rq;
