@@ -602,6 +602,12 @@ def long_get_tree_in_chunks_while_writing():
     vals = [m["value"] for m in items(msgs)]
     assert vals == list(range(n)) + ["new"], (len(vals), vals[-3:])
     assert [m["wseq"] for m in msgs] == list(range(1, len(msgs) + 1))
+    # a big delete_tree runs in chunks and counts every entry, the
+    # tombstone of k0 and test.long itself included
+    r = c.call("delete_tree", path=Path("test", "long"))
+    assert r["changed"] == n + 2, r
+    m = c.stream("get_tree", path=Path("test", "long"), ack=True)
+    assert [x.get("state") for x in m] == ["start", "end"], m[:3]
     c.close()
     other.close()
 
