@@ -36,6 +36,7 @@
 #include "lib/log.h"
 
 #define CHUNK		256		/* messages per stream per run */
+#define CHUNK_BYTES	(1u << 20)	/* ... and bytes: IPC frames are bounded */
 #define JOB_CHUNK	1024		/* delete_tree deletions per run */
 #define PUMP_BUDGET	4096		/* messages per loop turn */
 #define PENDING_HIGH	(1u << 20)	/* bytes queued to netd */
@@ -290,7 +291,8 @@ run_into(struct stream *st, struct reply *r, int max, int *sent)
 	int	 rc = 0;
 
 	*sent = 0;
-	while (*sent < max && (rc = step(st, r)) == 1)
+	while (*sent < max && r->buf.len < CHUNK_BYTES &&
+	    (rc = step(st, r)) == 1)
 		(*sent)++;
 	if (rc == -1)
 		(*sent)++;

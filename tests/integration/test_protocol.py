@@ -613,6 +613,43 @@ def long_get_tree_in_chunks_while_writing():
 
 
 @test
+def every_action_with_every_wrong_type():
+    """No field of any type may crash core or go unanswered."""
+    actions = ("get_value", "set_value", "delete_value", "delete_tree",
+               "enum", "get_tree", "watch", "stop", "get_internal",
+               "set_internal", "delete_internal", "enum_internal",
+               "get_tree_internal", "get_state", "get_tock", "root",
+               "test_acl")
+    fields = ("path", "value", "prev", "chain", "nchain", "idem", "task",
+              "min_depth", "max_depth", "empty", "fetch", "with_data",
+              "node", "tick", "nodes", "known", "missing", "qlen")
+    bad = (None, -1, 2 ** 64 - 1, 1.5, "x", b"\xff", [1, [2]], {"a": 1},
+           Path(None, 1.5), True)
+    core = server().children()["core"]
+    for a in actions:
+        c = Client(server().port)       # root changes the session
+        for f in fields:
+            for v in bad:
+                seq = c.next_seq()
+                msg = {"action": a, "seq": seq, "path": Path("fz", a)}
+                msg[f] = v
+                c.send(msg)
+                m = c.recv_seq(seq)
+                if m.get("state") != "start":
+                    continue            # a single reply
+                if a == "watch":
+                    stop = c.next_seq()
+                    c.send({"action": "stop", "seq": stop, "task": seq})
+                    c.recv_seq(stop)
+                while m.get("state") != "end":
+                    m = c.recv_seq(seq)
+        assert "tock" in c.call("get_tock"), a
+        assert not c.pending, (a, c.pending[:3])
+        c.close()
+    assert server().children()["core"] == core, "core restarted"
+
+
+@test
 def zz_cleanup():
     global _server
     if _server is not None:
