@@ -192,7 +192,7 @@ get_by_event(struct ctx *c)
 		return;
 	}
 	if (ctx_int(c, F_TICK, -1, &tick) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 0, &nchain) == -1)
+	    ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	fe.node = nodetab_find(tree_nodes(core.tree), node, nlen);
 	fe.tick = (uint64_t)tick;
@@ -240,7 +240,7 @@ act_get_value(struct ctx *c)
 		return;
 	}
 	if ((rc = ctx_path(c)) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 0, &nchain) == -1)
+	    ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	if (rc == 0)
 		e = tree_lookup(core.tree, c->path->data, c->path->len);
@@ -340,7 +340,7 @@ do_write(struct ctx *c, const uint8_t *val, size_t vlen)
 	int		 rc, send_prev = 0;
 
 	if ((rc = ctx_path(c)) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 1, &nchain) == -1)
+	    ctx_nchain(c, 1, &nchain) == -1)
 		return;
 	if (rc == 1) {
 		ctx_error(c, "TypeError('path must be a Path (ext 3) or a "
@@ -483,7 +483,7 @@ stream_opts(struct ctx *c, struct stream_opts *o)
 	int64_t		 nchain, mind, maxd;
 
 	memset(o, 0, sizeof(*o));
-	if (ctx_uint(c, F_NCHAIN, 0, &nchain) == -1 ||
+	if (ctx_nchain(c, 0, &nchain) == -1 ||
 	    ctx_uint(c, F_MIN_DEPTH, 0, &mind) == -1 ||
 	    ctx_int(c, F_MAX_DEPTH, -1, &maxd) == -1 ||
 	    ctx_bool(c, F_EMPTY, &o->empty) == -1 ||

@@ -367,6 +367,16 @@ ctx_uint(struct ctx *c, enum req_field f, int64_t def, int64_t *v)
 }
 
 int
+ctx_nchain(struct ctx *c, int64_t def, int64_t *v)
+{
+	if (ctx_int(c, F_NCHAIN, def, v) == -1)
+		return -1;
+	if (*v < 0 || *v > CHAIN_MAXLEN)
+		*v = CHAIN_MAXLEN;	/* as the original: all of it */
+	return 0;
+}
+
+int
 ctx_bool(struct ctx *c, enum req_field f, int *v)
 {
 	switch (req_bool(c->rq, f, v)) {
