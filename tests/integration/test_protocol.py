@@ -650,6 +650,21 @@ def every_action_with_every_wrong_type():
 
 
 @test
+def watching_leaves_no_entries_behind():
+    c = Client(server().port)
+    seq = c.next_seq()
+    c.send({"action": "watch", "seq": seq, "path": Path("wl", "a", "b")})
+    assert c.recv_seq(seq)["state"] == "start"
+    r = c.call("enum", path=Path("wl"), empty=True)
+    assert r["result"] == ["a"], r      # created, as the original does
+    c.call("stop", task=seq)
+    assert c.recv_seq(seq)["state"] == "end"
+    r = c.call("enum", path=Path("wl"), empty=True)
+    assert r["error"] == "KeyError(P('wl'))", r
+    c.close()
+
+
+@test
 def zz_cleanup():
     global _server
     if _server is not None:
