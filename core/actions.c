@@ -397,9 +397,10 @@ act_delete_value(struct ctx *c)
 static void
 act_delete_tree(struct ctx *c)
 {
+	int64_t		 nchain;
 	int		 rc;
 
-	if ((rc = ctx_path(c)) == -1)
+	if ((rc = ctx_path(c)) == -1 || ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	if (rc == 0 && c->relpath->len == 0 && !c->internal) {
 		ctx_exc(c, "ClientError", "You can't delete the root node");
@@ -412,7 +413,7 @@ act_delete_tree(struct ctx *c)
 		ctx_finish(c);
 		return;
 	}
-	stream_delete_tree(c);
+	stream_delete_tree(c, (unsigned)nchain);
 }
 
 /* KeyError(P('a.b')) for the request's path, as the original. */

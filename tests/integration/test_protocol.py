@@ -665,6 +665,28 @@ def watching_leaves_no_entries_behind():
 
 
 @test
+def delete_tree_streaming_with_nchain():
+    c = Client(server().port, qlen=10)
+    base = ("test", "dts")
+    c.call("set_value", path=Path(*base, "a"), value=1)
+    c.call("set_value", path=Path(*base, "a", "x"), value=2)
+    c.call("set_value", path=Path(*base, "b"), value=3)
+    m = c.stream("delete_tree", path=Path(*base), nchain=2, ack=True)
+    assert m[0]["state"] == "start" and m[-1]["state"] == "end", m
+    it = items(m)
+    assert full_paths(base, it) == [base, base + ("a",), base + ("a", "x"),
+                                    base + ("b",)], it
+    assert "old_value" not in it[0]
+    assert [x["old_value"] for x in it[1:]] == [1, 2, 3], it
+    assert all(x["node"] == "s1" and "tick" in x and "prev" in x
+               for x in it)
+    assert [x["wseq"] for x in m] == list(range(1, len(m) + 1))
+    r = c.call("get_value", path=Path(*base, "a", "x"), nchain=1)
+    assert "value" not in r and r["chain"]["tick"] == it[2]["tick"], r
+    c.close()
+
+
+@test
 def zz_cleanup():
     global _server
     if _server is not None:
