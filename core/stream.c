@@ -41,7 +41,6 @@
 #define JOB_CHUNK	1024		/* delete_tree deletions per run */
 #define PUMP_BUDGET	4096		/* messages per loop turn */
 #define PENDING_HIGH	(1u << 20)	/* bytes queued to netd */
-#define MAX_STREAMS	1024		/* per session */
 
 enum phase { PH_START, PH_WALK, PH_UPTODATE, PH_LIVE, PH_END, PH_DONE };
 
@@ -447,10 +446,6 @@ stream_new(struct ctx *c, int is_watch, const struct stream_opts *o)
 {
 	struct stream	*st;
 
-	if (c->s->nstreams >= MAX_STREAMS) {
-		ctx_error(c, "RuntimeError('too many open streams')");
-		return NULL;
-	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		ctx_error(c, "MemoryError()");
 		return NULL;

@@ -23,6 +23,8 @@
 
 struct change;
 
+#define STREAM_MAX	1024	/* open streams per session */
+
 struct stream_opts {
 	unsigned	 nchain;
 	unsigned	 mindepth, maxdepth;	/* TREE_DEPTH_ANY: no limit */

@@ -687,6 +687,22 @@ def delete_tree_streaming_with_nchain():
 
 
 @test
+def open_streams_are_limited_per_session():
+    c = Client(server().port)
+    for i in range(1024):
+        c.send({"action": "watch", "seq": 1000 + i, "path": Path("lim")})
+    for i in range(1024):
+        assert c.recv_seq(1000 + i)["state"] == "start"
+    r = c.call("watch", path=Path("lim"))
+    assert r["error"] == "RuntimeError('too many open streams')", r
+    assert c.call("stop", task=1000)["result"] is True
+    assert c.recv_seq(1000)["state"] == "end"
+    m = c.stream("get_tree", path=Path())
+    assert m[-1]["state"] == "end"
+    c.close()
+
+
+@test
 def zz_cleanup():
     global _server
     if _server is not None:
