@@ -703,6 +703,49 @@ def open_streams_are_limited_per_session():
 
 
 @test
+def random_changes_match_a_model():
+    """A watcher sees every change in order; get_tree shows the model."""
+    import random
+    rnd = random.Random(4711)
+    srv = server()
+    w = Client(srv.port, qlen=10)
+    c = Client(srv.port)
+    seq = w.next_seq()
+    w.send({"action": "watch", "seq": seq, "path": Path("rnd"),
+            "nchain": 1})
+    assert w.recv_seq(seq)["state"] == "start"
+    model, events = {}, []
+    for i in range(1500):
+        p = ("rnd",) + tuple(rnd.choice("abc") for _ in
+                             range(rnd.randint(1, 3)))
+        if rnd.random() < 0.3:
+            c.call("delete_value", path=Path(*p), nchain=0)
+            model.pop(p, None)
+            events.append((p, "<deleted>"))
+        else:
+            v = rnd.choice([i, "s%d" % i, [i], None, b"b"])
+            c.call("set_value", path=Path(*p), value=v, nchain=0)
+            model[p] = v
+            events.append((p, v))
+    got = []
+    while len(got) < len(events):
+        m = w.recv_seq(seq)
+        got.append(m)
+        w.send({"seq": seq, "state": "ack", "ack": m["wseq"]})
+    paths = full_paths(("rnd",), got)
+    seen = [(p, m["value"] if "value" in m else "<deleted>")
+            for p, m in zip(paths, got)]
+    assert seen == events, next((i, a, b) for i, (a, b) in
+                                enumerate(zip(seen, events)) if a != b)
+    tree = c.stream("get_tree", path=Path("rnd"))
+    it = items(tree)
+    have = dict(zip(full_paths(("rnd",), it), [m["value"] for m in it]))
+    assert have == model
+    w.close()
+    c.close()
+
+
+@test
 def zz_cleanup():
     global _server
     if _server is not None:
