@@ -746,6 +746,28 @@ def random_changes_match_a_model():
 
 
 @test
+def core_restart_drops_sessions_then_serves_again():
+    d = Moatd(name="cr", args=["-i", "again"])
+    try:
+        d.wait_port()
+        c = Client(d.port)
+        old = d.wait_children()["core"]
+        os.kill(old, 9)
+        try:
+            c.recv(5.0)
+            assert False, "session survived its core"
+        except (EOFError, ConnectionResetError):
+            pass
+        wait_for(lambda: d.children().get("core", old) != old,
+                 what="a new core")
+        c2 = Client(d.port)     # waits in the backlog until core is up
+        assert c2.greeting["node"] == "cr"
+        assert c2.call("get_value", path=Path())["value"] == "again"
+    finally:
+        d.cleanup()
+
+
+@test
 def zz_cleanup():
     global _server
     if _server is not None:
