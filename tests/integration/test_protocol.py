@@ -421,6 +421,11 @@ def internal_subtree():
     assert c.call("enum_internal", path=Path("acl"))["result"] == ["x"]
     m = c.stream("get_tree_internal", path=Path("acl"))
     assert [x["value"] for x in items(m)] == [{"a": 1}]
+    # a walk from the root leaves the nil subtree out, as the original
+    m = c.stream("get_tree", path=Path())
+    assert all(p[:1] != (None,) for p in full_paths((), items(m))), m
+    m = c.stream("get_tree", path=Path(), empty=True, max_depth=2)
+    assert ((None, "acl") in full_paths((), items(m))), m
     assert c.call("delete_internal", path=Path("acl", "x"))["changed"]
     assert "value" not in c.call("get_internal", path=Path("acl", "x"))
     c.close()
