@@ -46,7 +46,8 @@ CFLAGS   += $(call pkgcflags,$(PKG_TEST))
 
 PROCS     = moatd core netd syncd authd runnerd cli
 # Archives of other folders a program links (only what it references
-# is pulled in): syncd checks tick ranges with core's parser.
+# is pulled in): syncd uses core's tick ranges and name table.  The unit
+# tests link every archive as one group, so the order does not matter.
 EXTRA_syncd = $(call modlib,core)
 BINNAME_moatd   = moatd
 BINNAME_cli     = moatctl
@@ -105,7 +106,8 @@ $(B)/.dir:
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(MODLIBS) $(LIBMOAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(MODLIBS) $(LIBMOAT) $(call pkglibs,$(PKG_TEST)) -lm
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(MODLIBS) $(LIBMOAT) \
+	    -Wl,--end-group $(call pkglibs,$(PKG_TEST)) -lm
 
 # Stand-in programs the integration tests run in place of a child.
 $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(LIBMOAT)

@@ -21,13 +21,13 @@
 #include "lib/log.h"
 #include "syncd/actor.h"
 
-enum { RP_FREE, RP_SEEN, RP_PENDING };
+enum { RP_FREE, RP_SEEN, RP_PENDING, RP_SENT };
 
 struct rping {
 	int		 state;
 	uint32_t	 node;
 	int		 seen_at;	/* RP_SEEN: valid_pings then */
-	double		 due;		/* RP_PENDING */
+	double		 due;		/* RP_PENDING; RP_SENT: when */
 	struct nlist	 hist;
 };
 
@@ -104,8 +104,8 @@ nl_remove(struct nlist *l, unsigned i)
  * Move id to the front.  A bounded list also drops its last name when
  * the moved one was not last, or when it is full: stale names fade.
  */
-static void
-nl_add(struct nlist *l, uint32_t id)
+void
+nlist_add(struct nlist *l, uint32_t id)
 {
 	int	 i = nl_index(l, id);
 
@@ -295,7 +295,7 @@ send_ping(struct actor *a, const struct nlist *hist, double now)
 		set_value(a, a->self, &a->value);
 		if (a->history.n > 0)
 			a->tagged = 1;
-		nl_add(&a->history, a->self);
+		nlist_add(&a->history, a->self);
 		next_ping(a, now);
 		fill_history(a, m, &a->history);
 	}
@@ -390,8 +390,14 @@ delay_ping(struct actor *a, int pos, const struct nlist *hist, double now)
 {
 	struct rping	*r = rp_find(a, hist->id[0]);
 
-	if (r && (r->state == RP_PENDING || (nodes(a) > 1 &&
-	    r->seen_at < a->valid_pings - nodes(a) / 2.0))) {
+	/* Ours: at most one per history head and cycle.  (The original
+	 * has no such limit; with a fast broker, two sides that keep
+	 * disagreeing would answer each other's recovery pings at once,
+	 * forever.) */
+	if (r && r->state == RP_SENT && now - r->due < a->cfg.cycle)
+		return;
+	if (r && (r->state == RP_PENDING || (r->state == RP_SEEN &&
+	    nodes(a) > 1 && r->seen_at < a->valid_pings - nodes(a) / 2.0))) {
 		if (r->state == RP_SEEN)
 			r->state = RP_FREE;
 		return;
@@ -452,7 +458,7 @@ recover(struct actor *a, const struct amsg *m, uint32_t sender,
 		ev.remote.id[i] = mh[i];
 	ev.remote.n = m->nhist;
 	if (m->t != AMSG_HIST)
-		nl_add(&ev.remote, sender);
+		nlist_add(&ev.remote, sender);
 	a->hooks->event(a, &ev, a->arg);
 	delay_ping(a, pos, hist, now);
 }
@@ -501,7 +507,7 @@ process_msg(struct actor *a, const struct amsg *m, uint32_t sender,
 	if (m->nhist > 0 && same_slice(m, 1, &a->history, 0, a)) {
 		if (m->t == AMSG_HIST)
 			return 0;	/* recovery already under way */
-		nl_add(&a->history, sender);
+		nlist_add(&a->history, sender);
 		next_ping(a, now);
 		return 1;
 	}
@@ -635,7 +641,8 @@ run_due(struct actor *a, double now)
 	for (i = 0; i < ACTOR_RECOVER_MAX; i++) {
 		if (a->rp[i].state != RP_PENDING || now < a->rp[i].due)
 			continue;
-		a->rp[i].state = RP_FREE;
+		a->rp[i].state = RP_SENT;
+		a->rp[i].due = now;
 		hist = a->rp[i].hist;
 		send_ping(a, &hist, now);
 	}

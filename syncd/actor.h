@@ -31,6 +31,13 @@ struct nlist {
 	uint32_t	 id[ACTOR_LIST_MAX];
 };
 
+/*
+ * Move id to the front of the list (asyncactor's NodeList +=).  With a
+ * maxlen, one more name falls off the end when the moved one was not
+ * last or the list is full, so names of vanished nodes fade out.
+ */
+void		 nlist_add(struct nlist *, uint32_t id);
+
 enum actor_evtype {
 	AEV_TAG,	/* we are "it" until UNTAG */
 	AEV_UNTAG,	/* our turn is over */

@@ -104,6 +104,27 @@ def test_reconnect_after_restart_and_kill():
 
 
 @test
+def test_two_servers_share_the_rotation():
+    broker = Mosquitto()
+    sub = MqttSub(broker)
+    a = b = None
+    try:
+        a = synced(broker, "s1")
+        b = synced(broker, "s2")
+        for d in (a, b):
+            d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port)
+
+        def both_in_history():
+            return [m for m in decoded(sub) if m.get("t") == "ping"
+                    and sorted(m["history"][:2]) == ["s1", "s2"]]
+        # each sees the other's pings and lists it behind itself
+        wait_for(both_in_history, 20, what="a ping history with both")
+        assert "seccomp" not in a.logtext() + b.logtext()
+    finally:
+        cleanup(sub, a, b, broker)
+
+
+@test
 def test_broker_down_at_start():
     broker = Mosquitto()
     broker.kill()
