@@ -24,6 +24,7 @@
 #include "syncd/actor.h"
 #include "syncd/mqtt.h"
 #include "syncd/msg.h"
+#include "syncd/recover.h"
 #include "syncd/syncd.h"
 
 #define BATCH_MAX_EVENTS	1024
@@ -38,6 +39,7 @@ static struct {
 	size_t		 max_msg;
 	struct actor_cfg acfg;
 	struct actor	*actor;
+	struct recovery	 rec;
 	struct event	*ev_actor, *ev_flush;
 	struct actor_val value;		/* [tock, tick] for our pings */
 	int		 ready;
@@ -76,15 +78,19 @@ topic(const char *kind)
 
 /* --- the actor --------------------------------------------------- */
 
+/* One timer serves the actor and the split recovery. */
 static void
 actor_rearm(void)
 {
 	struct timeval	 tv;
-	double		 d;
+	double		 d, r;
 
 	if (S.actor == NULL)
 		return;
-	d = actor_next(S.actor) - now_s();
+	d = actor_next(S.actor);
+	if ((r = recover_next(&S.rec)) < d)
+		d = r;
+	d -= now_s();
 	if (d > 86400)		/* nothing scheduled */
 		return;
 	if (d < 0)
@@ -97,7 +103,10 @@ actor_rearm(void)
 static void
 actor_timer_cb(int fd, short what, void *arg)
 {
-	actor_tick(S.actor, now_s());
+	double	 now = now_s();
+
+	actor_tick(S.actor, now);
+	recover_tick(&S.rec, now);
 	actor_rearm();
 }
 
@@ -163,7 +172,7 @@ tell_core_actor(struct actor *a, const struct actor_event *ev,
 }
 
 static void
-request(const char *what, int prio)
+request(const char *what, int prio, int force)
 {
 	struct ipc_chan	*c = core_chan();
 	msgpack_packer	*pk;
@@ -171,10 +180,42 @@ request(const char *what, int prio)
 	if (c == NULL)
 		return;
 	pk = ipc_begin(c, IPC_SYNC_REQ, 0);
-	msgpack_pack_map(pk, 2);
+	msgpack_pack_map(pk, 3);
 	mp_pack_kv_str(pk, "what", what);
 	mp_pack_kv_int(pk, "prio", prio);
+	mp_pack_kv_bool(pk, "force", force);
 	ipc_end(c);
+}
+
+static void
+recover_request(enum recover_req rq, int prio, void *arg)
+{
+	static const char *const what[] = { "ticks", "missing", "resend" };
+
+	log_debug("split recovery: step %s", what[rq]);
+	request(what[rq], prio, 1);
+}
+
+/* The names of a history, for recover_start(). */
+static unsigned
+names_of(struct actor *a, const struct nlist *l, const char **out)
+{
+	unsigned	 i;
+
+	for (i = 0; i < l->n; i++)
+		out[i] = actor_name(a, l->id[i]);
+	return l->n;
+}
+
+static void
+start_recovery(struct actor *a, const struct actor_event *ev)
+{
+	const char	*local[ACTOR_LIST_MAX], *remote[ACTOR_LIST_MAX];
+	unsigned	 nl, nr;
+
+	nl = names_of(a, &ev->local, local);
+	nr = names_of(a, &ev->remote, remote);
+	recover_start(&S.rec, ev->prio, local, nl, remote, nr, now_s());
 }
 
 static void
@@ -203,10 +244,11 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 	case AEV_RECOVER:
 		log_info("actor: split recovery with %s (prio %d)",
 		    actor_name(a, ev->node), ev->prio);
+		start_recovery(a, ev);
 		break;
 	case AEV_TAG:
 		log_debug("actor: tagged");
-		request("missing", 0);
+		request("missing", 0, 0);
 		break;
 	default:
 		break;
@@ -300,6 +342,15 @@ got_info(const msgpack_object *o)
 	    memcmp(si.node, S.node, si.nodelen) == 0)
 		return;		/* our own */
 	set_value(si.tock, 0);
+	if (S.actor) {
+		char	 name[SYNC_NAME_MAX + 1];
+
+		memcpy(name, si.node, si.nodelen);
+		name[si.nodelen] = '\0';
+		recover_info(&S.rec, name, si.f[SI_TICKS] != NULL,
+		    si.f[SI_MISSING] != NULL, now_s());
+		actor_rearm();
+	}
 	flush_cb(-1, 0, NULL);	/* keep the order with pending updates */
 	if ((c = core_chan()) == NULL)
 		return;
@@ -556,6 +607,7 @@ sync_start(void)
 	if (S.ev_actor == NULL || S.ev_flush == NULL)
 		fatalx("event_new");
 	S.actor = actor_new(S.node, &S.acfg, &actor_hooks, NULL);
+	recover_init(&S.rec, S.acfg.cycle, recover_request, NULL);
 	snprintf(sub, sizeof(sub), "%s/#", S.root);
 	mqtt_start(base, &S.uri, sub, &mqtt_ops, NULL);
 }

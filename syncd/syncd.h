@@ -3,8 +3,9 @@
  * with core.
  *
  * syncd holds the broker connection (mqtt.c), the wire format of the
- * server messages (msg.c, update.c) and the ping/coordination actor
- * (actor.c); sync.c wires them to the event loop and to core.  It has
+ * server messages (msg.c, update.c), the ping/coordination actor
+ * (actor.c) and the timing of split recovery (recover.c); sync.c wires
+ * them to the event loop and to core.  It has
  * no tree: every decision about an entry is core's, by the chains.
  * With an empty kv.server.mqtt.uri syncd stays idle (standalone).
  *
@@ -68,12 +69,15 @@
  *	healed split was seen (prio = our position on our side's history,
  *	local/remote = both histories); "good" = ready peers a fresh node
  *	can download the tree from.
- *   IPC_SYNC_REQ      {what: "ticks"|"missing"|"resend", [prio: int]}
+ *   IPC_SYNC_REQ      {what: "ticks"|"missing"|"resend", prio: int,
+ *		        force: bool}
  *	syncd asks core for an IPC_SYNC_INFO_OUT with that field (ticks:
- *	every node's tick; missing: our missing ranges, may be empty) or,
- *	for resend, for IPC_SYNC_LOCAL resends of what peers reported
- *	missing followed by an INFO_OUT with known/deleted.  Sent on "tag"
- *	(missing) and by split recovery.
+ *	every node's tick; missing: our missing ranges) or, for resend,
+ *	for IPC_SYNC_LOCAL resends of what peers reported missing followed
+ *	by an INFO_OUT with known/deleted (if any).  force false: send
+ *	nothing when there is nothing to say; true: send even an empty
+ *	map.  Sent on "tag" (missing, not forced) and by the split
+ *	recovery steps of recover.c (ticks, missing, resend; forced).
  */
 #ifndef MOAT_SYNCD_H
 #define MOAT_SYNCD_H

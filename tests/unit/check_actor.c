@@ -25,7 +25,7 @@ struct sim;
 struct node {
 	struct sim	*sim;
 	struct actor	*a;
-	char		 name[8];
+	char		 name[16];
 	int		 net;		/* which broker it is on */
 	uint64_t	 seed;
 	int		 ntag, nuntag, nrecover, ngood, ncollision, ntimeout;

@@ -538,7 +538,7 @@ START_TEST(nested_chain_is_bounded)
 	msgpack_packer_init(&pk, &b, mpbuf_write);
 again:
 	for (i = 0; i < n; i++) {
-		char	 name[8];
+		char	 name[16];
 
 		snprintf(name, sizeof(name), "n%d", i);
 		msgpack_pack_map(&pk, i == 0 ? 6 : 3);
