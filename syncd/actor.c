@@ -565,6 +565,13 @@ actor_free(struct actor *a)
 }
 
 void
+actor_set_passive(struct actor *a)
+{
+	if (a->phase == PH_IDLE)
+		a->tagged = -1;
+}
+
+void
 actor_start(struct actor *a, double now)
 {
 	if (a->phase != PH_IDLE)

@@ -69,6 +69,8 @@ struct actor	*actor_new(const char *name, const struct actor_cfg *,
 		    const struct actor_hooks *, void *arg);
 void		 actor_free(struct actor *);
 
+/* Before start: only listen, never ping (asyncactor's enabled=False). */
+void		 actor_set_passive(struct actor *);
 /* Broadcast init and vers; pinging starts when our init comes back. */
 void		 actor_start(struct actor *, double now);
 void		 actor_input(struct actor *, const struct amsg *, double now);

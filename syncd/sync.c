@@ -39,6 +39,7 @@ static struct {
 	size_t		 max_msg;
 	struct actor_cfg acfg;
 	struct actor	*actor;
+	struct actor	*del;		/* the deletion actor, passive */
 	struct recovery	 rec;
 	struct event	*ev_actor, *ev_flush;
 	struct actor_val value;		/* [tock, tick] for our pings */
@@ -78,7 +79,7 @@ topic(const char *kind)
 
 /* --- the actor --------------------------------------------------- */
 
-/* One timer serves the actor and the split recovery. */
+/* One timer serves both actors and the split recovery. */
 static void
 actor_rearm(void)
 {
@@ -88,6 +89,8 @@ actor_rearm(void)
 	if (S.actor == NULL)
 		return;
 	d = actor_next(S.actor);
+	if ((r = actor_next(S.del)) < d)
+		d = r;
 	if ((r = recover_next(&S.rec)) < d)
 		d = r;
 	d -= now_s();
@@ -106,10 +109,12 @@ actor_timer_cb(int fd, short what, void *arg)
 	double	 now = now_s();
 
 	actor_tick(S.actor, now);
+	actor_tick(S.del, now);
 	recover_tick(&S.rec, now);
 	actor_rearm();
 }
 
+/* arg: the topic kind, "ping" or "del" */
 static void
 actor_send(const struct amsg *m, void *arg)
 {
@@ -119,8 +124,8 @@ actor_send(const struct amsg *m, void *arg)
 	mpbuf_init(&b);
 	msgpack_packer_init(&pk, &b, mpbuf_write);
 	amsg_pack(m, &pk);
-	if (mqtt_publish(topic("ping"), b.data, b.len) == -1)
-		log_debug("ping message not sent (broker down)");
+	if (mqtt_publish(topic(arg), b.data, b.len) == -1)
+		log_debug("%s message not sent (broker down)", (char *)arg);
 	mpbuf_free(&b);
 }
 
@@ -228,6 +233,8 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 		[AEV_COLLISION] = "collision", [AEV_TIMEOUT] = "timeout",
 	};
 
+	if (a == S.del)
+		return;		/* passive: nothing to act on yet */
 	switch (ev->type) {
 	case AEV_COLLISION:
 		log_warnx("actor: our init came back twice: another server "
@@ -255,6 +262,14 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 	}
 	tell_core_actor(a, ev, names[ev->type]);
 }
+
+/*
+ * The deletion actor (moat-kv's DeleteActor on <root>/del): it only
+ * announces itself and listens until core enables it, which needs the
+ * deleter list in the tree ((None, "actor", "del")).  Its parameters are
+ * the original's, as captured.
+ */
+static const struct actor_cfg del_cfg = { 100, 10, 5, 4, 10, 1, 0 };
 
 static const struct actor_hooks actor_hooks = {
 	.send = actor_send,
@@ -375,7 +390,7 @@ tock_seen(uint64_t tock)
 }
 
 static void
-got_ping(const msgpack_object *o)
+got_ping(struct actor *a, const msgpack_object *o)
 {
 	struct amsg	*m;
 	const char	*why;
@@ -385,10 +400,10 @@ got_ping(const msgpack_object *o)
 	if (amsg_parse(o, m, &why) == -1) {
 		S.bad_msgs++;
 		log_warnx("bad ping message dropped: %s", why);
-	} else if (S.actor) {
-		if (m->value.has)
+	} else if (a) {
+		if (m->value.has && a == S.actor)
 			tock_seen(m->value.tock);
-		actor_input(S.actor, m, now_s());
+		actor_input(a, m, now_s());
 		actor_rearm();
 	}
 	free(m);
@@ -402,15 +417,15 @@ on_message(const char *t, const uint8_t *p, size_t len, void *arg)
 	msgpack_object	 o;
 	const char	*why;
 
-	if (k == SK_UNKNOWN || k == SK_DEL)
-		return;		/* del: the deletion actor, not yet ours */
+	if (k == SK_UNKNOWN)
+		return;
 	msgpack_zone_init(&zone, 1024);
 	if (sync_unpack(k, p, len, S.max_msg, &zone, &o, &why) == -1) {
 		S.bad_msgs++;
 		log_warnx("malformed %s message (%zu bytes) dropped: %s",
 		    sync_kind_str(k), len, why);
-	} else if (k == SK_PING)
-		got_ping(&o);
+	} else if (k == SK_PING || k == SK_DEL)
+		got_ping(k == SK_PING ? S.actor : S.del, &o);
 	else if (k == SK_UPDATE)
 		got_update(&o);
 	else
@@ -422,7 +437,9 @@ static void
 on_up(void *arg)
 {
 	if (S.actor) {
-		actor_start(S.actor, now_s());	/* once: no-op later */
+		/* once: no-ops on reconnects; del first, as captured */
+		actor_start(S.del, now_s());
+		actor_start(S.actor, now_s());
 		actor_rearm();
 	}
 }
@@ -606,7 +623,9 @@ sync_start(void)
 	S.ev_flush = event_new(base, -1, 0, flush_cb, NULL);
 	if (S.ev_actor == NULL || S.ev_flush == NULL)
 		fatalx("event_new");
-	S.actor = actor_new(S.node, &S.acfg, &actor_hooks, NULL);
+	S.actor = actor_new(S.node, &S.acfg, &actor_hooks, "ping");
+	S.del = actor_new(S.node, &del_cfg, &actor_hooks, "del");
+	actor_set_passive(S.del);
 	recover_init(&S.rec, S.acfg.cycle, recover_request, NULL);
 	snprintf(sub, sizeof(sub), "%s/#", S.root);
 	mqtt_start(base, &S.uri, sub, &mqtt_ops, NULL);
@@ -646,6 +665,7 @@ sync_shutdown(void)
 	if (S.ev_flush)
 		event_free(S.ev_flush);
 	actor_free(S.actor);
+	actor_free(S.del);
 	mpbuf_free(&S.batch);
 	free(S.root);
 	free(S.node);

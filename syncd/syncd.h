@@ -9,6 +9,11 @@
  * no tree: every decision about an entry is core's, by the chains.
  * With an empty kv.server.mqtt.uri syncd stays idle (standalone).
  *
+ * Two actors run: the main one on <root>/ping (kv.server.ping.*), and
+ * moat-kv's deletion actor on <root>/del (cycle 100, gap 10, version 1,
+ * as the original), which for now only announces itself and listens:
+ * enabling it needs the deleter list from core's tree.
+ *
  * The core <-> syncd messages (ipc/msg.h, IPC_SYNC_*; header id 0;
  * payloads MsgPack, checked with proc_unpack()).  An "event" is one
  * change of one entry, the same map in both directions:

@@ -457,6 +457,26 @@ START_TEST(newer_config_is_adopted)
 }
 END_TEST
 
+START_TEST(passive_actor_only_listens)
+{
+	struct sim	 s;
+
+	sim_init(&s, 2);
+	actor_set_passive(s.n[1].a);
+	set_ready(&s.n[0], 5, 1);
+	actor_start(s.n[0].a, s.now);
+	actor_start(s.n[1].a, s.now);
+	sim_drain(&s, 0);
+	sim_run(&s, s.now + 300);
+	/* it announced itself, but never pinged nor took a turn */
+	ck_assert_int_eq(s.n[1].npings, 0);
+	ck_assert_int_eq(s.n[1].ntag, 0);
+	ck_assert_int_eq(actor_tagged(s.n[1].a), -1);
+	ck_assert_int_gt(s.n[0].ntag, 10);
+	sim_free(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -474,6 +494,7 @@ main(void)
 	tcase_add_test(tc, better_ping_wins_a_collision);
 	tcase_add_test(tc, duplicate_name_and_missing_echo);
 	tcase_add_test(tc, newer_config_is_adopted);
+	tcase_add_test(tc, passive_actor_only_listens);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
