@@ -45,6 +45,7 @@ static struct {
 	int			 up;		/* subscribed */
 	int			 connecting;
 	int			 stopping;
+	int			 warned;	/* "unreachable" said once */
 	long			 retry_us;
 	size_t			 backlog;
 	struct mqtt_stats	 stats;
@@ -96,6 +97,7 @@ on_subscribe(struct mosquitto *mosq, void *arg, int mid, int n,
 	    M.uri.host, M.uri.port, M.sub);
 	M.up = 1;
 	M.connecting = 0;
+	M.warned = 0;
 	if (M.ops->up)
 		M.ops->up(M.arg);
 }
@@ -176,9 +178,17 @@ lost(const char *why)
 {
 	int	 was_up = M.up;
 
-	if (M.fd != -1 || M.connecting)
+	/* Say it once per outage, not at every retry. */
+	if (was_up)
 		log_info("mqtt: connection to %s:%d lost: %s", M.uri.host,
 		    M.uri.port, why);
+	else if (!M.warned)
+		log_warnx("mqtt: cannot reach the broker at %s:%d (%s); "
+		    "retrying", M.uri.host, M.uri.port, why);
+	else
+		log_debug("mqtt: connect to %s:%d: %s", M.uri.host,
+		    M.uri.port, why);
+	M.warned = 1;
 	unwatch();
 	M.up = 0;
 	M.connecting = 0;
@@ -265,11 +275,8 @@ retry_cb(int fd, short what, void *arg)
 	rc = mosquitto_connect_async(M.mosq, M.uri.host, M.uri.port,
 	    KEEPALIVE);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		log_debug("mqtt: connect %s:%d: %s", M.uri.host, M.uri.port,
-		    rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+		lost(rc == MOSQ_ERR_ERRNO ? strerror(errno) :
 		    mosquitto_strerror(rc));
-		(void)mosquitto_disconnect(M.mosq);
-		schedule_retry();
 		return;
 	}
 	M.connecting = 1;
