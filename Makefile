@@ -45,6 +45,10 @@ pkglibs   = $(shell pkg-config --libs $(1) 2>/dev/null)
 CFLAGS   += $(call pkgcflags,$(PKG_TEST))
 
 PROCS     = moatd core netd syncd authd runnerd cli
+# Archives of other folders a program links (only what it references
+# is pulled in): syncd uses core's tick ranges and name table.  The unit
+# tests link every archive as one group, so the order does not matter.
+EXTRA_syncd = $(call modlib,core)
 BINNAME_moatd   = moatd
 BINNAME_cli     = moatctl
 BINNAME_core    = moat-core
@@ -87,9 +91,9 @@ $(LIBMOAT): $(patsubst %.c,$(B)/%.o,$(LIBMOAT_SRC))
 define PROC_RULES
 $(call modlib,$(1)): $(patsubst %.c,$(B)/%.o,$(call modsrc,$(1))) | $(B)/.dir
 	rm -f $$@; ar rcs $$@ $$^ $(B)/.empty.o
-$(B)/bin/$(BINNAME_$(1)): $(B)/$(1)/main.o $(call modlib,$(1)) $(LIBMOAT)
+$(B)/bin/$(BINNAME_$(1)): $(B)/$(1)/main.o $(call modlib,$(1)) $(EXTRA_$(1)) $(LIBMOAT)
 	@mkdir -p $$(dir $$@)
-	$(CC) $(LDFLAGS) -o $$@ $$^ $$(call pkglibs,$(PKG_$(1)))
+	$(CC) $(LDFLAGS) -o $$@ $$^ $$(call pkglibs,$(PKG_$(1))) -lm
 endef
 $(foreach p,$(PROCS),$(eval $(call PROC_RULES,$(p))))
 
@@ -102,7 +106,8 @@ $(B)/.dir:
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(MODLIBS) $(LIBMOAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(MODLIBS) $(LIBMOAT) $(call pkglibs,$(PKG_TEST))
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(MODLIBS) $(LIBMOAT) \
+	    -Wl,--end-group $(call pkglibs,$(PKG_TEST)) -lm
 
 # Stand-in programs the integration tests run in place of a child.
 $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(LIBMOAT)

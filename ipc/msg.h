@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	1
+#define IPC_VERSION	2
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -42,6 +42,16 @@ enum ipc_type {
 				   client message, already validated */
 	IPC_CLIENT_REPLY,	/* core->netd, id = session: raw bytes for
 				   the client (one or more messages) */
+
+	/* core <-> syncd: server sync; payloads in syncd/syncd.h */
+	IPC_SYNC_STATE,		/* core->syncd: {tick, tock, ready} */
+	IPC_SYNC_LOCAL,		/* core->syncd: [event...] to publish */
+	IPC_SYNC_INFO_OUT,	/* core->syncd: an info body to publish */
+	IPC_SYNC_REMOTE,	/* syncd->core: [event...] from peers */
+	IPC_SYNC_INFO,		/* syncd->core: a peer's info message */
+	IPC_SYNC_TOCK,		/* syncd->core: {tock}: highest seen */
+	IPC_SYNC_ACTOR,		/* syncd->core: {event, ...}: coordination */
+	IPC_SYNC_REQ,		/* syncd->core: {what, prio}: send info */
 
 	IPC_TYPE_MAX
 };

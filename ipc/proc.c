@@ -4,9 +4,10 @@
  * The order below is the security contract of ARCHITECTURE.md and must
  * not be reshuffled: (1) close every descriptor but stdio, the master
  * channel (fd 3) and the death-note pipe (fd 4); (2) open what the
- * sandbox will forbid later (the event base, /proc/self/statm);
- * (3) no_new_privs, chroot, drop to the unprivileged user; (4) seccomp;
- * (5) only now read the first byte from anyone.
+ * sandbox will forbid later (the event base, /proc/self/statm, then
+ * the role's own init hook); (3) no_new_privs, chroot, drop to the
+ * unprivileged user; (4) seccomp; (5) only now read the first byte
+ * from anyone.
  *
  * The argv comes from the master, which is trusted; the config and the
  * peer channels arrive as IPC messages after the sandbox is up.
@@ -391,6 +392,8 @@ proc_child_main(int argc, char **argv, const struct child_ops *ops)
 	if ((P.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	P.statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (ops->init)
+		ops->init();
 
 	/* (3) and (4) */
 	privsep_drop(root, user);

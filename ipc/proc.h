@@ -24,6 +24,10 @@ struct child_ops {
 	int			 role;		/* enum proc_role */
 	const struct sandbox_rule *rules;	/* beyond the base list */
 	size_t			 nrules;
+	/* Before privileges are dropped and the sandbox is installed:
+	 * open or initialise what the sandbox will forbid later (e.g. a
+	 * library that reads files or seeds a generator at init). */
+	void	(*init)(void);
 	/* Config tree arrived (may arrive again after a reload). */
 	void	(*configure)(const msgpack_object *conf);
 	/* A channel to a peer process is up / went down. */

@@ -32,6 +32,9 @@ const char conf_default_yaml[] =
 "    ping:\n"
 "      cycle: 10\n"
 "      gap: 2\n"
+"      nodes: 5\n"
+"      splits: 4\n"
+"      n_hosts: 10\n"
 "    node: ''\n"
 "    init: null\n"			/* ours: -i VALUE */
 "    state: ''\n"			/* ours: -D DIR */
@@ -63,6 +66,9 @@ const struct conf_key conf_keys[] = {
 	{ "kv.server.change.length",	CK_INT, 1, 100, NULL },
 	{ "kv.server.ping.cycle",	CK_NUM, 0.1, 3600, NULL },
 	{ "kv.server.ping.gap",		CK_NUM, 0.01, 3600, NULL },
+	{ "kv.server.ping.nodes",	CK_INT, 1, 64, NULL },
+	{ "kv.server.ping.splits",	CK_INT, 1, 16, NULL },
+	{ "kv.server.ping.n_hosts",	CK_INT, 1, 100000, NULL },
 	{ "kv.server.node",		CK_STR, 0, 0, NULL },
 	{ "kv.server.init",		CK_ANY, 0, 0, NULL },
 	{ "kv.server.state",		CK_STR, 0, 0, NULL },

@@ -22,6 +22,7 @@
 
 #include "lib/conf.h"
 #include "lib/confyaml.h"
+#include "lib/syncconf.h"
 #include "lib/log.h"
 #include "lib/mp.h"
 #include "moatd/moatd.h"
@@ -263,6 +264,10 @@ main(int argc, char **argv)
 	    &root) != MSGPACK_UNPACK_SUCCESS)
 		fatalx("cannot unpack the config");
 	conf_free(conf);
+	if (syncconf_check(&root, err, sizeof(err)) == -1) {
+		fprintf(stderr, "moatd: %s\n", err);
+		return 1;
+	}
 
 	opts.user = "_moatd";
 	if (conf_get_str(&root, "kv.server.user", &s) == 0)

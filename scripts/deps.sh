@@ -8,8 +8,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libevent-dev libmsgpack-dev libmosquitto-dev
-mosquitto libsodium-dev libyaml-dev check libseccomp-dev libpython3-dev
-libbsd-dev python3 python3-msgpack mandoc valgrind"
+mosquitto mosquitto-clients libsodium-dev libyaml-dev check libseccomp-dev
+libpython3-dev libbsd-dev python3 python3-msgpack mandoc valgrind"
 
 missing=""
 for p in $PKGS; do

@@ -1,6 +1,6 @@
 /*
  * main.c - moat-syncd: entry point.  Start-up order, privilege drop and
- * sandbox are in ipc/proc.c; this file wires syncd's handlers in.
+ * sandbox are in ipc/proc.c; syncd's work is in sync.c.
  */
 #include <unistd.h>
 
@@ -8,19 +8,16 @@
 #include "lib/log.h"
 #include "syncd/syncd.h"
 
-static int
-syncd_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
-{
-	switch (m->type) {
-	default:
-		return -1;
-	}
-}
-
 static const struct child_ops syncd_ops = {
 	.role = PROC_SYNCD,
 	.rules = syncd_rules,
-	.dispatch = syncd_dispatch,
+	.init = sync_init,
+	.configure = sync_configure,
+	.peer_up = sync_peer_up,
+	.peer_down = sync_peer_down,
+	.dispatch = sync_dispatch,
+	.start = sync_start,
+	.shutdown = sync_shutdown,
 };
 
 MOAT_CHILD_SANITIZER_OPTIONS

@@ -158,6 +158,100 @@ class Moatd:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+# ---- Mosquitto: a real MQTT broker for the sync tests (syncd branch) ----
+
+class Mosquitto:
+    """A private mosquitto broker on a free loopback port, in a temp dir.
+
+    restart() keeps the port, so a connected syncd can find it again;
+    kill() is a SIGKILL, as a crashed broker would be.
+    """
+
+    BIN = "/usr/sbin/mosquitto"
+
+    def __init__(self, port=None):
+        self.tmp = tempfile.mkdtemp(prefix="moat-mqtt-")
+        self.port = port or free_port()
+        self.conf = os.path.join(self.tmp, "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write("listener %d 127.0.0.1\n"
+                    "allow_anonymous true\n"
+                    "persistence false\n" % self.port)
+        self.log = os.path.join(self.tmp, "mosquitto.log")
+        self.proc = None
+        self.start()
+
+    def uri(self):
+        return "mqtt://127.0.0.1:%d" % self.port
+
+    def start(self):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([self.BIN, "-c", self.conf],
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=self.logf, stderr=self.logf,
+                                     start_new_session=True)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError("mosquitto exited: " + self.logtext())
+            try:
+                socket.create_connection(("127.0.0.1", self.port),
+                                         0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, 5.0, what="mosquitto on port %d" % self.port)
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.logf.close()
+
+    def restart(self):
+        self.kill()
+        self.start()
+
+    def cleanup(self):
+        self.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class MqttSub:
+    """mosquitto_sub on the broker, printing topic and payload hex."""
+
+    def __init__(self, broker, topic="#"):
+        self.out = os.path.join(broker.tmp, "sub-%d.out" % id(self))
+        self.outf = open(self.out, "wb")
+        self.proc = subprocess.Popen(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port),
+             "-t", topic, "-v", "-F", "%t %x"],
+            stdin=subprocess.DEVNULL, stdout=self.outf,
+            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def messages(self):
+        """[(topic, payload bytes)] received so far."""
+        out = []
+        with open(self.out, "rb") as f:
+            for line in f.read().decode(errors="replace").splitlines():
+                parts = line.split(" ")
+                if len(parts) == 2:
+                    out.append((parts[0], bytes.fromhex(parts[1])))
+        return out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.outf.close()
+
+# ---- end of Mosquitto -----------------------------------------------------
+
+
 def main():
     only = sys.argv[1:] or None
     passed = failed = 0

@@ -1,0 +1,168 @@
+/*
+ * syncconf.c - parse and check the server-sync settings.
+ *
+ * The URI grammar is deliberately narrow: no user names, no TLS, no
+ * path, and only numeric hosts (plus "localhost"), because syncd
+ * resolves nothing once it is chrooted.  A wrong value stops moatd at
+ * start-up with a message naming the key instead of a syncd that keeps
+ * failing to connect.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/conf.h"
+#include "lib/syncconf.h"
+
+#define URI_SCHEME	"mqtt://"
+
+/* Decimal 1..65535, the whole string. */
+static int
+parse_port(const char *s, int *port)
+{
+	long	 v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > 65535)
+			return -1;
+	}
+	if (v == 0)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+static int
+parse_host(const char *h, size_t len, char *out, const char **why)
+{
+	unsigned char	 addr[sizeof(struct in6_addr)];
+	char		 tmp[MQTT_HOST_MAX];
+	int		 v6 = 0;
+
+	if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
+		h++;
+		len -= 2;
+		v6 = 1;
+	}
+	if (len == 0 || len >= sizeof(tmp)) {
+		*why = "missing or overlong host";
+		return -1;
+	}
+	memcpy(tmp, h, len);
+	tmp[len] = '\0';
+	if (!v6 && strcmp(tmp, "localhost") == 0) {
+		strcpy(out, "127.0.0.1");
+		return 0;
+	}
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, tmp, addr) != 1) {
+		*why = v6 ? "not an IPv6 address" :
+		    "host must be a numeric address or localhost "
+		    "(syncd cannot resolve names)";
+		return -1;
+	}
+	strcpy(out, tmp);
+	return 0;
+}
+
+int
+mqtt_uri_parse(const char *uri, struct mqtt_uri *u, const char **why)
+{
+	const char	*h, *end, *colon;
+
+	memset(u, 0, sizeof(*u));
+	u->port = MQTT_DEFAULT_PORT;
+	if (*uri == '\0')
+		return 1;
+	if (strncmp(uri, "mqtts://", 8) == 0) {
+		*why = "TLS (mqtts://) is not supported";
+		return -1;
+	}
+	if (strncmp(uri, URI_SCHEME, strlen(URI_SCHEME)) != 0) {
+		*why = "must start with mqtt://";
+		return -1;
+	}
+	h = uri + strlen(URI_SCHEME);
+	if (strpbrk(h, "@/?#") != NULL) {
+		*why = "user names, paths and queries are not supported";
+		return -1;
+	}
+	end = h + strlen(h);
+	if (*h == '[') {
+		if ((colon = strchr(h, ']')) == NULL) {
+			*why = "unterminated [IPv6 address]";
+			return -1;
+		}
+		colon++;
+		if (*colon != '\0' && *colon != ':') {
+			*why = "garbage after ]";
+			return -1;
+		}
+	} else
+		colon = strchr(h, ':');
+	if (colon == NULL || *colon == '\0')
+		colon = end;
+	if (parse_host(h, colon - h, u->host, why) == -1)
+		return -1;
+	if (colon < end && parse_port(colon + 1, &u->port) == -1) {
+		*why = "port must be 1..65535";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_root(const char *root)
+{
+	size_t	 len = strlen(root);
+
+	if (len == 0 || len > SYNC_ROOT_MAX || strpbrk(root, "#+") != NULL)
+		return -1;
+	if (root[0] == '/' || root[len - 1] == '/' || strstr(root, "//"))
+		return -1;
+	return 0;
+}
+
+int
+syncconf_check(const msgpack_object *conf, char *err, size_t errlen)
+{
+	struct mqtt_uri	 u;
+	const char	*why;
+	char		*s = NULL;
+	double		 cycle = 10, gap = 2;
+	int		 rc = -1;
+
+	if (conf_get_str(conf, "kv.server.mqtt.uri", &s) == 0 &&
+	    mqtt_uri_parse(s, &u, &why) == -1) {
+		snprintf(err, errlen, "kv.server.mqtt.uri: %s: %s", s, why);
+		goto done;
+	}
+	free(s);
+	s = NULL;
+	if (conf_get_str(conf, "kv.server.root", &s) == 0 && check_root(s)) {
+		snprintf(err, errlen, "kv.server.root: %s: must be a topic "
+		    "like moat/kv (no wildcards, no empty levels)", s);
+		goto done;
+	}
+	(void)conf_get_double(conf, "kv.server.ping.cycle", &cycle);
+	(void)conf_get_double(conf, "kv.server.ping.gap", &gap);
+	if (cycle < 3 * gap * (1 - 1e-9)) {	/* 0.6 vs 3 * 0.2 */
+		snprintf(err, errlen, "kv.server.ping.cycle (%g) must be at "
+		    "least 3 times kv.server.ping.gap (%g)", cycle, gap);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(s);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * mqtt.h - the broker connection: libmosquitto driven by syncd's
+ * libevent loop (its socket and a timer; no thread of its own).
+ *
+ * One connection per process.  mqtt_init() runs before the sandbox
+ * (libmosquitto opens a socketpair and seeds its client id there);
+ * mqtt_start() connects and keeps reconnecting with exponential backoff
+ * (0.1 s doubling to 30 s, reset by a successful CONNACK); every (re)
+ * connection subscribes to the given topic filter with QoS 0.
+ */
+#ifndef MOAT_SYNCD_MQTT_H
+#define MOAT_SYNCD_MQTT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/syncconf.h"
+
+struct event_base;
+
+struct mqtt_ops {
+	/* Connected and subscribed: publishing works from now on. */
+	void	(*up)(void *arg);
+	/* The connection was lost (or refused); a retry is scheduled. */
+	void	(*down)(void *arg);
+	/* A message; topic and payload are valid during the call only. */
+	void	(*message)(const char *topic, const uint8_t *, size_t,
+		    void *arg);
+};
+
+/* Upper bound on bytes handed to libmosquitto but not yet written. */
+#define MQTT_MAX_BACKLOG	(8u << 20)
+
+void	mqtt_init(void);
+void	mqtt_start(struct event_base *, const struct mqtt_uri *,
+	    const char *subscription, const struct mqtt_ops *, void *arg);
+/*
+ * QoS 0, not retained.  Returns 0 when queued, -1 when not connected or
+ * the backlog is full (the message is dropped: peers find the gap from
+ * the ticks and ask again, the broker is never relied on).
+ */
+int	mqtt_publish(const char *topic, const void *, size_t);
+int	mqtt_is_up(void);
+/* Orderly DISCONNECT (best effort), then free everything. */
+void	mqtt_stop(void);
+
+struct mqtt_stats {
+	uint64_t	 connects, published, dropped, received;
+};
+const struct mqtt_stats *mqtt_stats(void);
+
+#endif

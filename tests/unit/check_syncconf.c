@@ -1,0 +1,148 @@
+/*
+ * check_syncconf.c - kv.server.mqtt.uri parsing (what syncd can connect
+ * to from inside its chroot, and the errors for everything else) and
+ * the checks of the sync keys moatd runs at start-up.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <msgpack.h>
+
+#include "lib/mp.h"
+#include "lib/syncconf.h"
+
+START_TEST(uris_accepted)
+{
+	static const struct {
+		const char	*uri, *host;
+		int		 port;
+	} ok[] = {
+		{ "mqtt://127.0.0.1", "127.0.0.1", 1883 },
+		{ "mqtt://127.0.0.1:51883", "127.0.0.1", 51883 },
+		{ "mqtt://localhost", "127.0.0.1", 1883 },
+		{ "mqtt://localhost:1", "127.0.0.1", 1 },
+		{ "mqtt://10.1.2.3:65535", "10.1.2.3", 65535 },
+		{ "mqtt://[::1]", "::1", 1883 },
+		{ "mqtt://[fe80::1]:1884", "fe80::1", 1884 },
+	};
+	struct mqtt_uri	 u;
+	const char	*why;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_msg(mqtt_uri_parse(ok[i].uri, &u, &why) == 0,
+		    "%s: %s", ok[i].uri, why);
+		ck_assert_str_eq(u.host, ok[i].host);
+		ck_assert_int_eq(u.port, ok[i].port);
+	}
+	ck_assert_int_eq(mqtt_uri_parse("", &u, &why), 1);
+}
+END_TEST
+
+START_TEST(uris_refused)
+{
+	static const char *const bad[] = {
+		"127.0.0.1:1883", "mqtts://127.0.0.1", "http://127.0.0.1",
+		"mqtt://", "mqtt://:1883", "mqtt://broker.example",
+		"mqtt://127.0.0.1:0", "mqtt://127.0.0.1:65536",
+		"mqtt://127.0.0.1:", "mqtt://127.0.0.1:12a",
+		"mqtt://127.0.0.1:1883/", "mqtt://user@127.0.0.1",
+		"mqtt://127.0.0.1?x", "mqtt://[::1", "mqtt://[::1]x",
+		"mqtt://[127.0.0.1]", "mqtt://256.1.1.1", "mqtt://::1",
+		"mqtt://[]", "mqtt://127.0.0.1:99999999999999999999",
+		"MQTT://127.0.0.1",
+	};
+	struct mqtt_uri	 u;
+	const char	*why;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		ck_assert_msg(mqtt_uri_parse(bad[i], &u, &why) == -1, "%s",
+		    bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	ck_assert_int_eq(mqtt_uri_parse("mqtt://host.example", &u, &why), -1);
+	ck_assert(strstr(why, "cannot resolve") != NULL);
+}
+END_TEST
+
+/* {kv: {server: {mqtt: {uri}, root, ping: {cycle, gap}}}} */
+static int
+check(const char *uri, const char *root, double cycle, double gap,
+    char *err, size_t errlen)
+{
+	struct mpbuf	 b;
+	msgpack_packer	 pk;
+	msgpack_zone	 zone;
+	msgpack_object	 o;
+	size_t		 off = 0;
+	int		 rc;
+
+	mpbuf_init(&b);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	msgpack_pack_map(&pk, 1);
+	mp_pack_str(&pk, "kv");
+	msgpack_pack_map(&pk, 1);
+	mp_pack_str(&pk, "server");
+	msgpack_pack_map(&pk, 3);
+	mp_pack_str(&pk, "mqtt");
+	msgpack_pack_map(&pk, 1);
+	mp_pack_kv_str(&pk, "uri", uri);
+	mp_pack_kv_str(&pk, "root", root);
+	mp_pack_str(&pk, "ping");
+	msgpack_pack_map(&pk, 2);
+	mp_pack_str(&pk, "cycle");
+	msgpack_pack_double(&pk, cycle);
+	mp_pack_str(&pk, "gap");
+	msgpack_pack_double(&pk, gap);
+	msgpack_zone_init(&zone, 1024);
+	ck_assert_int_eq(msgpack_unpack((const char *)b.data, b.len, &off,
+	    &zone, &o), MSGPACK_UNPACK_SUCCESS);
+	rc = syncconf_check(&o, err, errlen);
+	msgpack_zone_destroy(&zone);
+	mpbuf_free(&b);
+	return rc;
+}
+
+START_TEST(config_checks)
+{
+	char	 err[256];
+
+	ck_assert_int_eq(check("", "moat/kv", 10, 2, err, sizeof(err)), 0);
+	ck_assert_int_eq(check("mqtt://localhost:1883", "a", 0.6, 0.2, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(check("mqtt://x.example", "moat/kv", 10, 2, err,
+	    sizeof(err)), -1);
+	ck_assert(strncmp(err, "kv.server.mqtt.uri: mqtt://x.example: ",
+	    38) == 0);
+	ck_assert_int_eq(check("", "moat/#", 10, 2, err, sizeof(err)), -1);
+	ck_assert(strncmp(err, "kv.server.root", 14) == 0);
+	ck_assert_int_eq(check("", "", 10, 2, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("", "/moat", 10, 2, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("", "moat//kv", 10, 2, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("", "moat/kv/", 10, 2, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("", "moat/kv", 5, 2, err, sizeof(err)), -1);
+	ck_assert(strncmp(err, "kv.server.ping.cycle", 20) == 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite		*s = suite_create("syncconf");
+	TCase		*tc = tcase_create("syncconf");
+	SRunner		*sr;
+	int		 nfail;
+
+	tcase_add_test(tc, uris_accepted);
+	tcase_add_test(tc, uris_refused);
+	tcase_add_test(tc, config_checks);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
