@@ -22,6 +22,7 @@
 struct ctl ctl;
 
 static const struct command commands[] = {
+	{ "dump", cmd_dump, "local tools: dump file FILE" },
 	{ "status", cmd_status, "show moatd's processes" },
 	{ NULL, NULL, NULL }
 };
