@@ -68,7 +68,8 @@ void	plog_change(struct tree *, const uint8_t *, size_t,
 /* Write out the client's log (at commit time). */
 void	plog_flush(int sync);
 void	plog_shutdown(void);
-/* -l FILE from the master. */
-void	plog_load_fd(int fd, const char *name);
+/* IPC_LOAD (moatd -l FILE) from the master: 0, or -1 if malformed. */
+struct ipc_msg;
+int	plog_load_msg(struct ipc_msg *);
 
 #endif
