@@ -51,6 +51,7 @@ static struct {
 	uint64_t	 gen;		/* generation of the open log */
 	struct pwriter	 wal;
 	int		 wal_open;
+	int		 wal_new;	/* its directory entry is not synced */
 	uint64_t	 wal_base;	/* its size after header + state */
 	uint64_t	 since_state;
 	struct snapshot	*snap;		/* being written, or NULL */
@@ -295,30 +296,28 @@ scan(struct gens *snaps, struct gens *wals, uint64_t below)
 		qsort(wals->g, wals->n, sizeof(uint64_t), gen_cmp);
 }
 
-/* A new file: header and state record, synced, then renamed in place. */
+/*
+ * A new file with its header and state record, buffered.  A snapshot
+ * is written as .tmp and renamed once complete; a log gets its final
+ * name at once and is synced, with the directory, by the first commit:
+ * a crash before that leaves a log with nothing acknowledged in it,
+ * which loads as empty (a torn tail at most).
+ */
 static void
-create_file(struct pwriter *w, const char *kind, uint64_t gen, int keep_tmp)
+create_file(struct pwriter *w, const char *kind, uint64_t gen, int tmp)
 {
-	char	 tmp[64], name[64];
+	char	 name[64];
 	int	 fd;
 
-	fname(tmp, sizeof(tmp), kind, gen, 1);
-	fname(name, sizeof(name), kind, gen, 0);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fname(name, sizeof(name), kind, gen, tmp);
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1)
-		fatal("create %s", tmp);
-	if (pw_init(w, fd, keep_tmp ? tmp : name) == -1)
+		fatal("create %s", name);
+	if (pw_init(w, fd, name) == -1)
 		fatal("pw_init");
 	pf_header(&w->buf, strcmp(kind, "wal") == 0 ? "log" : "snapshot",
 	    proc_node_name());
 	persist_pack_state(&w->buf);
-	if (keep_tmp)
-		return;
-	if (pw_sync(w) == -1)
-		fatal("write %s", tmp);
-	if (rename(tmp, name) == -1)
-		fatal("rename %s", tmp);
-	sync_dir();
 }
 
 static void
@@ -327,6 +326,7 @@ wal_open(uint64_t gen)
 	create_file(&P.wal, "wal", gen, 0);
 	P.gen = gen;
 	P.wal_open = 1;
+	P.wal_new = 1;
 	P.wal_base = pw_size(&P.wal);
 	P.since_state = 0;
 }
@@ -438,6 +438,10 @@ commit(void)
 			P.since_state = 0;
 		}
 		rc = P.fsync == FS_OFF ? pw_flush(&P.wal) : pw_sync(&P.wal);
+		if (rc == 0 && P.wal_new && P.fsync != FS_OFF) {
+			sync_dir();
+			P.wal_new = 0;
+		}
 	}
 	if (rc == -1) {
 		/* Acks must not go out for changes that may be lost. */
