@@ -37,10 +37,10 @@
 
 enum fsync_mode { FS_ALWAYS, FS_BATCH, FS_OFF };
 
+/* A held-back ack in P.acks: this header, then len bytes. */
 struct ack {
 	uint32_t	 session;
-	uint8_t		*data;
-	size_t		 len;
+	uint32_t	 len;
 };
 
 static struct {
@@ -60,8 +60,7 @@ static struct {
 	struct event	*snap_ev;
 	struct event	*commit_ev;
 	int		 commit_queued;
-	struct ack	*acks;
-	size_t		 nacks, capacks;
+	struct mpbuf	 acks;		/* held-back acks, back to back */
 	int		 loading;
 	struct chain_link oldbuf[CHAIN_MAXLEN];
 } P = { .dirfd = -1 };
@@ -417,13 +416,16 @@ pending(void)
 static void
 release_acks(void)
 {
-	size_t	 i;
+	struct ack	 a;
+	size_t		 off = 0;
 
-	for (i = 0; i < P.nacks; i++) {
-		core_send(P.acks[i].session, P.acks[i].data, P.acks[i].len);
-		free(P.acks[i].data);
+	while (off < P.acks.len) {
+		memcpy(&a, P.acks.data + off, sizeof(a));
+		off += sizeof(a);
+		core_send(a.session, P.acks.data + off, a.len);
+		off += a.len;
 	}
-	P.nacks = 0;
+	mpbuf_reset(&P.acks);	/* the memory is kept for the next batch */
 }
 
 static void
@@ -489,23 +491,16 @@ observe(const struct change *ch, void *arg)
 static void
 defer_ack(uint32_t session, const uint8_t *p, size_t len, void *arg)
 {
-	struct ack	*na;
+	struct ack	 a;
 
-	if (!pending() && P.nacks == 0) {
+	if (!pending() && P.acks.len == 0) {
 		core_send(session, p, len);
 		return;
 	}
-	if (P.nacks == P.capacks) {
-		P.capacks = P.capacks ? P.capacks * 2 : 64;
-		if ((na = reallocarray(P.acks, P.capacks, sizeof(*na))) == NULL)
-			fatal("reallocarray");
-		P.acks = na;
-	}
-	if ((P.acks[P.nacks].data = malloc(len)) == NULL)
-		fatal("malloc");
-	memcpy(P.acks[P.nacks].data, p, len);
-	P.acks[P.nacks].len = len;
-	P.acks[P.nacks++].session = session;
+	a.session = session;
+	a.len = (uint32_t)len;	/* a reply, far below 4 GiB */
+	mpbuf_add(&P.acks, &a, sizeof(a));
+	mpbuf_add(&P.acks, p, len);
 	persist_schedule_commit();
 }
 
@@ -597,9 +592,7 @@ persist_shutdown(void)
 	}
 	release_acks();
 	plog_shutdown();
-	free(P.acks);
-	P.acks = NULL;
-	P.capacks = 0;
+	mpbuf_free(&P.acks);
 	if (P.commit_ev)
 		event_free(P.commit_ev);
 	if (P.snap_ev)
