@@ -17,7 +17,15 @@
 #include "lib/log.h"
 #include "lib/pathfmt.h"
 
-static struct mpbuf	 txt1, txt2, txt3, full;
+static struct mpbuf	 txt1, txt2, txt3;
+
+/* The request's path as text, for error messages only (it allocates). */
+static const char *
+req_path_text(struct ctx *c)
+{
+	path_text(&txt3, c->relpath->data, c->relpath->len);
+	return PATH_TEXT(&txt3);
+}
 
 /* Python's repr of a packed value; NotGiven for none. */
 static const char *
@@ -184,7 +192,7 @@ get_by_event(struct ctx *c)
 		return;
 	}
 	if (ctx_int(c, F_TICK, -1, &tick) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 0, &nchain) == -1)
+	    ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	fe.node = nodetab_find(tree_nodes(core.tree), node, nlen);
 	fe.tick = (uint64_t)tick;
@@ -193,7 +201,8 @@ get_by_event(struct ctx *c)
 		ctx_error(c, "KeyError('%.*s')", (int)nlen, node);
 		return;
 	}
-	/* O(n): only sync recovery asks, rarely (see the report) */
+	/* O(n); only sync recovery asks.  A per-node tick index can come
+	   with syncd if it turns out to ask often. */
 	(void)tree_walk(core.tree, NULL, 0, 0, TREE_DEPTH_ANY, TREE_WALK_EMPTY,
 	    find_event_visit, &fe);
 	if (fe.found == NULL) {
@@ -213,7 +222,14 @@ get_by_event(struct ctx *c)
 		fatal("malloc");
 	entry_path(fe.found, buf, len);
 	rep_key(c->r, "path");
-	mp_pack_path(&c->r->pk, buf, len);
+	if (c->s->chroot && len >= c->s->root.len &&
+	    memcmp(buf, c->s->root.data, c->s->root.len) == 0)
+		/* relative to the session's root: a plain array, as the
+		   original's sliced path */
+		mp_pack_path_array(&c->r->pk, buf + c->s->root.len,
+		    len - c->s->root.len);
+	else
+		mp_pack_path(&c->r->pk, buf, len);
 	free(buf);
 	ctx_finish(c);
 }
@@ -232,7 +248,7 @@ act_get_value(struct ctx *c)
 		return;
 	}
 	if ((rc = ctx_path(c)) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 0, &nchain) == -1)
+	    ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	if (rc == 0)
 		e = tree_lookup(core.tree, c->path->data, c->path->len);
@@ -284,14 +300,13 @@ write_checks(struct ctx *c, struct entry *e, const uint8_t *val, size_t vlen,
 		return 1;
 	}
 	*send_prev = 1;
-	path_text(&txt3, c->relpath->data, c->relpath->len);
 	if (req_has(c->rq, F_PREV)) {
 		if (!(has ? value_is(e, c->rq->raw[F_PREV],
 		    c->rq->rawlen[F_PREV]) : 0)) {
 			ctx_exc(c, "ClientError", "Data is %s not %s at %s",
 			    value_repr(&txt1, old, olen), value_repr(&txt2,
 			    c->rq->raw[F_PREV], c->rq->rawlen[F_PREV]),
-			    PATH_TEXT(&txt3));
+			    req_path_text(c));
 			return 1;
 		}
 		*send_prev = 0;
@@ -301,7 +316,7 @@ write_checks(struct ctx *c, struct entry *e, const uint8_t *val, size_t vlen,
 			if (has) {
 				ctx_exc(c, "ClientChainError",
 				    "Entry already exists at %s",
-				    PATH_TEXT(&txt3));
+				    req_path_text(c));
 				return 1;
 			}
 		} else if (req_chain_head(ch, &node, &nlen, &tick) == -1) {
@@ -310,12 +325,12 @@ write_checks(struct ctx *c, struct entry *e, const uint8_t *val, size_t vlen,
 			return 1;
 		} else if (!has) {
 			ctx_exc(c, "ClientChainError", "Entry is new at %s",
-			    PATH_TEXT(&txt3));
+			    req_path_text(c));
 			return 1;
 		} else if (!chain_head_is(entry_chain(e), node, nlen, tick)) {
 			ctx_exc(c, "ClientChainError", "Chain is %s not %s "
 			    "for %s", chain_repr_entry(&txt1, entry_chain(e)),
-			    chain_repr_req(&txt2, ch), PATH_TEXT(&txt3));
+			    chain_repr_req(&txt2, ch), req_path_text(c));
 			return 1;
 		}
 		*send_prev = 0;
@@ -333,7 +348,7 @@ do_write(struct ctx *c, const uint8_t *val, size_t vlen)
 	int		 rc, send_prev = 0;
 
 	if ((rc = ctx_path(c)) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 1, &nchain) == -1)
+	    ctx_nchain(c, 1, &nchain) == -1)
 		return;
 	if (rc == 1) {
 		ctx_error(c, "TypeError('path must be a Path (ext 3) or a "
@@ -382,38 +397,18 @@ act_delete_value(struct ctx *c)
 	do_write(c, NULL, 0);
 }
 
-/* delete_tree: every entry below gets a deletion, as the original. */
-struct deltree {
-	struct mpbuf	*base;
-	size_t		 baselen;
-	uint64_t	 n;
-	int		 failed;
-};
-
-static int
-deltree_visit(struct entry *e, const uint8_t *rel, size_t rellen,
-    unsigned depth, void *arg)
-{
-	struct deltree	*d = arg;
-
-	d->base->len = d->baselen;
-	mpbuf_add(d->base, rel, rellen);
-	if (core_change_local(d->base->data, d->base->len, &e, NULL, 0) ==
-	    -1) {
-		d->failed = 1;
-		return -1;
-	}
-	d->n++;
-	return 0;
-}
-
+/*
+ * delete_tree: every entry below gets a deletion, tombstones and bare
+ * intermediate entries included, as the original does (its count says
+ * so); a big subtree is done in chunks from the event loop.
+ */
 static void
 act_delete_tree(struct ctx *c)
 {
-	struct deltree	 d;
+	int64_t		 nchain;
 	int		 rc;
 
-	if ((rc = ctx_path(c)) == -1)
+	if ((rc = ctx_path(c)) == -1 || ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	if (rc == 0 && c->relpath->len == 0 && !c->internal) {
 		ctx_exc(c, "ClientError", "You can't delete the root node");
@@ -426,17 +421,7 @@ act_delete_tree(struct ctx *c)
 		ctx_finish(c);
 		return;
 	}
-	mpbuf_reset(&full);
-	mpbuf_add(&full, c->path->data, c->path->len);
-	d.base = &full;
-	d.baselen = full.len;
-	d.n = 0;
-	d.failed = 0;
-	(void)tree_walk(core.tree, c->path->data, c->path->len, 0,
-	    TREE_DEPTH_ANY, TREE_WALK_EMPTY, deltree_visit, &d);
-	rep_begin(c->r);
-	rep_uint(c->r, "changed", d.n);
-	ctx_finish(c);
+	stream_delete_tree(c, (unsigned)nchain);
 }
 
 /* KeyError(P('a.b')) for the request's path, as the original. */
@@ -507,7 +492,7 @@ stream_opts(struct ctx *c, struct stream_opts *o)
 	int64_t		 nchain, mind, maxd;
 
 	memset(o, 0, sizeof(*o));
-	if (ctx_uint(c, F_NCHAIN, 0, &nchain) == -1 ||
+	if (ctx_nchain(c, 0, &nchain) == -1 ||
 	    ctx_uint(c, F_MIN_DEPTH, 0, &mind) == -1 ||
 	    ctx_int(c, F_MAX_DEPTH, -1, &maxd) == -1 ||
 	    ctx_bool(c, F_EMPTY, &o->empty) == -1 ||
@@ -581,7 +566,7 @@ const struct action action_table[] = {
 	{ "get_value",		act_get_value,		0 },
 	{ "set_value",		act_set_value,		A_WRITE },
 	{ "delete_value",	act_delete_value,	A_WRITE },
-	{ "delete_tree",	act_delete_tree,	A_WRITE },
+	{ "delete_tree",	act_delete_tree,	A_WRITE | A_STREAM },
 	{ "enum",		act_enum,		0 },
 	{ "enumerate",		act_enum,		0 },
 	{ "get_tree",		act_get_tree,		A_STREAM },

@@ -72,8 +72,12 @@ struct change {
 	uint32_t	 node;		/* who made it ... */
 	uint64_t	 tick;		/* ... with which tick */
 	uint64_t	 tock;
-	int		 local;		/* made here (not from syncd) */
+	int		 origin;	/* CHANGE_* */
 };
+
+#define CHANGE_LOCAL	0	/* a client of this server */
+#define CHANGE_REMOTE	1	/* another server, via syncd */
+#define CHANGE_LOAD	2	/* read back from disk: do not log again */
 
 /*
  * Change observers, called in registration order after the tree, the
@@ -92,6 +96,17 @@ void		 core_observe(change_observer, void *);
  */
 int		 core_change_local(const uint8_t *path, size_t pathlen,
 		    struct entry **ep, const uint8_t *value, size_t vlen);
+
+/*
+ * Install an entry state made elsewhere (syncd: another server's
+ * update; persistence: a record read back at start-up): value (NULL =
+ * tombstone), its whole chain and tock, then core_commit() with
+ * `origin'.  Whether the change wins against the local state is the
+ * caller's decision (chain_cmp(), chain_tiebreak()).  0 or -1 (ENOMEM).
+ */
+int		 core_change_apply(const uint8_t *path, size_t pathlen,
+		    const uint8_t *value, size_t vlen, struct chain,
+		    uint64_t tock, int origin);
 
 /*
  * The common tail of every applied change (local now, remote from
@@ -119,14 +134,14 @@ void		 core_send(uint32_t session, const uint8_t *, size_t);
 void		 core_close_session(uint32_t session);
 
 /* session.c */
-void		 session_open(uint32_t id);
-void		 session_close(uint32_t id);
-void		 session_request(uint32_t id, const uint8_t *, size_t);
-void		 session_close_all(void);
+void		 csess_open(uint32_t id);
+void		 csess_close(uint32_t id);
+void		 csess_request(uint32_t id, const uint8_t *, size_t);
+void		 csess_close_all(void);
 /* The master's process table for a pending `status' request. */
-void		 session_status_reply(uint32_t cookie, const uint8_t *,
+void		 csess_status_reply(uint32_t cookie, const uint8_t *,
 		    size_t);
 /* Limits (kv.server.*). */
-void		 session_configure(const msgpack_object *conf);
+void		 csess_configure(const msgpack_object *conf);
 
 #endif

@@ -20,7 +20,6 @@ struct loader {
 	msgpack_zone	 zone;
 	struct mpbuf	 pathbuf;
 	struct pf_entry	 pe;
-	struct chain_link oldbuf[CHAIN_MAXLEN];
 	char		*err;
 	size_t		 errlen;
 };
@@ -66,8 +65,6 @@ static int
 do_entry(struct loader *L, const struct rec *r)
 {
 	struct pf_load	*pl = L->pl;
-	struct chain	 old;
-	struct entry	*e;
 	int		 rc;
 
 	pl->entries++;
@@ -76,7 +73,7 @@ do_entry(struct loader *L, const struct rec *r)
 	if (pl->entry_fn)
 		rc = pl->entry_fn(&L->pe, pl->arg);
 	else
-		rc = pf_apply(pl->tree, &L->pe, L->oldbuf, &old, &e);
+		rc = pf_apply(pl->tree, &L->pe);
 	if (rc == -1)
 		return bad(L, r, "out of memory");
 	if (rc > 0)

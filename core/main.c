@@ -45,7 +45,7 @@ core_configure(const msgpack_object *conf)
 {
 	int64_t		 len = CHAIN_DEFLEN;
 
-	session_configure(conf);
+	csess_configure(conf);
 	if (configured)
 		return;		/* the chain length cannot change live */
 	(void)conf_get_int(conf, "kv.server.change.length", &len);
@@ -74,7 +74,7 @@ core_peer_down(int role)
 	if (role != PROC_NETD)
 		return;
 	core.netd = NULL;
-	session_close_all();
+	csess_close_all();
 }
 
 static int
@@ -87,20 +87,20 @@ core_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 	if (from == PROC_MASTER) {
 		if (m->type != IPC_STATUS)
 			return -1;
-		session_status_reply(m->id, m->data, m->len);
+		csess_status_reply(m->id, m->data, m->len);
 		return 0;
 	}
 	if (from != PROC_NETD || !configured)
 		return -1;
 	switch (m->type) {
 	case IPC_SESSION_OPEN:
-		session_open(m->id);
+		csess_open(m->id);
 		return 0;
 	case IPC_SESSION_CLOSE:
-		session_close(m->id);
+		csess_close(m->id);
 		return 0;
 	case IPC_CLIENT_REQ:
-		session_request(m->id, m->data, m->len);
+		csess_request(m->id, m->data, m->len);
 		return 0;
 	default:
 		return -1;
@@ -112,7 +112,7 @@ core_shutdown(void)
 {
 	if (configured)
 		persist_shutdown();	/* acks still waiting go out */
-	session_close_all();
+	csess_close_all();
 	stream_shutdown();
 	if (configured)
 		core_state_free();

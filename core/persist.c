@@ -62,7 +62,6 @@ static struct {
 	int		 commit_queued;
 	struct mpbuf	 acks;		/* held-back acks, back to back */
 	int		 loading;
-	struct chain_link oldbuf[CHAIN_MAXLEN];
 } P = { .dirfd = -1 };
 
 static void	commit(void);
@@ -130,33 +129,27 @@ load_state(const char *set, const char *name, size_t len, uint64_t tick,
 	return ranges_union(&ni->deleted, rs);
 }
 
-/* Loading: one entry, applied through core_commit() like any change. */
+/*
+ * Loading: one entry, if it wins, applied as any change from elsewhere
+ * (core_change_apply(): node ranges, watchers, observers).  While the
+ * state dir itself loads, no log is open, so nothing is logged again;
+ * a -l file's entries do go into the log.
+ */
 static int
 load_entry(const struct pf_entry *pe, void *arg)
 {
-	struct chain	 old;
-	struct entry	*e;
-	struct change	 ch;
+	struct chain	 ch = { pe->link, pe->nlink };
 	unsigned	 i;
-	int		 rc;
 
-	if ((rc = pf_apply(core.tree, pe, P.oldbuf, &old, &e)) <= 0)
-		return rc;
+	if (pe->nlink == 0 || !pf_wins(core.tree, pe))
+		return 0;
 	for (i = 0; i < pe->nlink; i++)
 		if (nodes_tick(&core.nodes, pe->link[i].node,
 		    pe->link[i].tick) == -1)
 			return -1;
-	core_tock_seen(pe->tock);
-	memset(&ch, 0, sizeof(ch));
-	ch.path = pe->path;
-	ch.pathlen = pe->plen;
-	ch.entry = e;
-	ch.value = entry_value(e, &ch.vlen);
-	ch.node = pe->nlink ? pe->link[0].node : NODE_NONE;
-	ch.tick = pe->nlink ? pe->link[0].tick : 0;
-	ch.tock = pe->tock;
-	ch.local = 0;		/* not ours to broadcast */
-	core_commit(&ch, old);
+	if (core_change_apply(pe->path, pe->plen, pe->value, pe->vlen, ch,
+	    pe->tock, CHANGE_LOAD) == -1)
+		return -1;
 	return 1;
 }
 

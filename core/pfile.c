@@ -185,38 +185,34 @@ pf_parse_entry(const uint8_t *p, size_t len, struct tree *t,
 }
 
 int
-pf_apply(struct tree *t, const struct pf_entry *pe,
-    struct chain_link *oldbuf, struct chain *old, struct entry **out)
+pf_wins(struct tree *t, const struct pf_entry *pe)
 {
 	struct chain	 ch = { pe->link, pe->nlink }, cur;
 	struct entry	*e;
 	enum chain_rel	 rel;
 
-	old->link = oldbuf;
-	old->n = 0;
-	if ((e = tree_lookup(t, pe->path, pe->plen)) != NULL) {
-		cur = entry_chain(e);
-		if (cur.n > 0)
-			memcpy(oldbuf, cur.link, cur.n * sizeof(*oldbuf));
-		old->n = cur.n;
-		rel = chain_cmp(ch, cur);
-		if (rel == CHAIN_OLDER || (rel == CHAIN_SAME && cur.n > 0) ||
-		    (rel == CHAIN_CONFLICT &&
-		    chain_tiebreak(ch, cur, tree_nodes(t)) <= 0))
-			return 0;
-	} else if (pe->value != NULL && pe->nlink == 1) {
-		/* The common case, born at its final size. */
-		e = tree_store(t, pe->path, pe->plen, pe->value, pe->vlen,
-		    pe->link[0].node, pe->link[0].tick, pe->tock);
-		if (e == NULL)
-			return -1;
-		*out = e;
+	if ((e = tree_lookup(t, pe->path, pe->plen)) == NULL)
 		return 1;
-	} else if ((e = tree_lookup_create(t, pe->path, pe->plen)) == NULL)
+	cur = entry_chain(e);
+	rel = chain_cmp(ch, cur);
+	if (rel == CHAIN_OLDER || (rel == CHAIN_SAME && cur.n > 0))
+		return 0;
+	if (rel == CHAIN_CONFLICT && chain_tiebreak(ch, cur, tree_nodes(t)) <= 0)
+		return 0;
+	return 1;
+}
+
+int
+pf_apply(struct tree *t, const struct pf_entry *pe)
+{
+	struct chain	 ch = { pe->link, pe->nlink };
+	struct entry	*e;
+
+	if (!pf_wins(t, pe))
+		return 0;
+	if ((e = tree_lookup_create(t, pe->path, pe->plen)) == NULL ||
+	    entry_update(t, &e, pe->value, pe->vlen, ch, pe->tock) == -1)
 		return -1;
-	if (entry_update(t, &e, pe->value, pe->vlen, ch, pe->tock) == -1)
-		return -1;
-	*out = e;
 	return 1;
 }
 

@@ -65,14 +65,13 @@ int	pf_parse_entry(const uint8_t *, size_t, struct tree *,
 	    struct mpbuf *pathbuf, struct pf_entry *, const char **why);
 
 /*
- * Apply a decoded entry to a tree under the sync rule (newer chain
- * wins).  1 if it changed the tree, 0 if the tree had it or newer;
- * *old is the chain before (copied into oldbuf), for the caller's node
- * bookkeeping.  -1 on ENOMEM.
+ * The sync rule: 1 if the decoded entry should replace what the tree
+ * has at its path (nothing, an older chain, or a conflict it wins).
  */
-int	pf_apply(struct tree *, const struct pf_entry *,
-	    struct chain_link *oldbuf, struct chain *old,
-	    struct entry **out);
+int	pf_wins(struct tree *, const struct pf_entry *);
+/* Apply it to a bare tree if it wins: 1 applied, 0 not, -1 ENOMEM.
+ * (Core applies through core_change_apply() instead.) */
+int	pf_apply(struct tree *, const struct pf_entry *);
 
 /*
  * A state record: fn(set, name, namelen, tick, ranges, arg) for each

@@ -27,13 +27,21 @@ req_field_name(enum req_field f)
 	return f < F_MAX ? names[f] : "?";
 }
 
+/* Linear, but on first byte and length first: ~30 names, ~5 keys. */
 static int
 lookup(const char *k, size_t len)
 {
-	int	 i;
+	static uint8_t	 lens[F_MAX];
+	int		 i;
 
+	if (lens[0] == 0)
+		for (i = 0; i < F_MAX; i++)
+			lens[i] = (uint8_t)strlen(names[i]);
+	if (len == 0)
+		return -1;
 	for (i = 0; i < F_MAX; i++)
-		if (strlen(names[i]) == len && memcmp(names[i], k, len) == 0)
+		if (lens[i] == len && names[i][0] == k[0] &&
+		    memcmp(names[i], k, len) == 0)
 			return i;
 	return -1;
 }

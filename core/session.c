@@ -125,7 +125,7 @@ lazy_init(void)
 }
 
 void
-session_configure(const msgpack_object *conf)
+csess_configure(const msgpack_object *conf)
 {
 	int64_t		 v;
 
@@ -148,7 +148,7 @@ send_reply(uint32_t id, int is_write)
 }
 
 void
-session_open(uint32_t id)
+csess_open(uint32_t id)
 {
 	struct csession	*s;
 	const char	*node = proc_node_name();
@@ -188,7 +188,7 @@ sess_free(struct csession *s)
 }
 
 void
-session_close(uint32_t id)
+csess_close(uint32_t id)
 {
 	struct csession	*s;
 
@@ -197,7 +197,7 @@ session_close(uint32_t id)
 }
 
 void
-session_close_all(void)
+csess_close_all(void)
 {
 	uint32_t	 i;
 
@@ -367,6 +367,16 @@ ctx_uint(struct ctx *c, enum req_field f, int64_t def, int64_t *v)
 }
 
 int
+ctx_nchain(struct ctx *c, int64_t def, int64_t *v)
+{
+	if (ctx_int(c, F_NCHAIN, def, v) == -1)
+		return -1;
+	if (*v < 0 || *v > CHAIN_MAXLEN)
+		*v = CHAIN_MAXLEN;	/* as the original: all of it */
+	return 0;
+}
+
+int
 ctx_bool(struct ctx *c, enum req_field f, int *v)
 {
 	switch (req_bool(c->rq, f, v)) {
@@ -461,8 +471,16 @@ dispatch(struct csession *s, struct req *rq, const msgpack_object *o)
 		return;
 	}
 	if ((a = find_action(name, nlen)) == NULL) {
-		ctx_error(&c, "unknown action '%.*s'", (int)(nlen > 64 ? 64 :
-		    nlen), name);
+		/* at most 64 bytes of it, cut at a UTF-8 character */
+		if (nlen > 64)
+			for (nlen = 64; nlen > 0 &&
+			    ((uint8_t)name[nlen] & 0xc0) == 0x80; nlen--)
+				;
+		ctx_error(&c, "unknown action '%.*s'", (int)nlen, name);
+		return;
+	}
+	if ((a->flags & A_STREAM) && s->nstreams >= STREAM_MAX) {
+		ctx_error(&c, "RuntimeError('too many open streams')");
 		return;
 	}
 	c.internal = (a->flags & A_INTERNAL) != 0;
@@ -470,7 +488,6 @@ dispatch(struct csession *s, struct req *rq, const msgpack_object *o)
 	a->fn(&c);
 	if (c.r->open)
 		fatalx("action %s left its reply open", a->name);
-	S.r.open = 0;
 	if (c.is_write) {
 		send_reply(s->id, 1);
 		rep_reset(&S.r);
@@ -478,7 +495,7 @@ dispatch(struct csession *s, struct req *rq, const msgpack_object *o)
 }
 
 void
-session_request(uint32_t id, const uint8_t *data, size_t len)
+csess_request(uint32_t id, const uint8_t *data, size_t len)
 {
 	struct csession	*s;
 	struct req	 rq;

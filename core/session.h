@@ -42,7 +42,7 @@ struct ctx {
 /* Action table flags. */
 #define A_WRITE		0x01	/* the reply acknowledges a change */
 #define A_INTERNAL	0x02	/* path is relative to the nil subtree */
-#define A_STREAM	0x04	/* multi-reply (start ... end) */
+#define A_STREAM	0x04	/* may open a stream (STREAM_MAX per session) */
 
 struct action {
 	const char	*name;
@@ -73,6 +73,8 @@ void	ctx_finish(struct ctx *);
 int	ctx_int(struct ctx *, enum req_field, int64_t def, int64_t *);
 int	ctx_uint(struct ctx *, enum req_field, int64_t def, int64_t *);
 int	ctx_bool(struct ctx *, enum req_field, int *);
+/* nchain: a negative one means the whole chain. */
+int	ctx_nchain(struct ctx *, int64_t def, int64_t *);
 /* The text form of a packed path ("test.one"), into buf. */
 void	path_text(struct mpbuf *, const uint8_t *, size_t);
 #define PATH_TEXT(b)	((const char *)(b)->data)

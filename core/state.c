@@ -124,7 +124,39 @@ core_change_local(const uint8_t *path, size_t pathlen, struct entry **ep,
 	ch.node = core.self;
 	ch.tick = tick;
 	ch.tock = tock;
-	ch.local = 1;
+	ch.origin = CHANGE_LOCAL;
+	core_commit(&ch, old);
+	return 0;
+}
+
+int
+core_change_apply(const uint8_t *path, size_t pathlen, const uint8_t *value,
+    size_t vlen, struct chain chain, uint64_t tock, int origin)
+{
+	struct chain_link oldl[CHAIN_MAXLEN];
+	struct chain	 old = { oldl, 0 }, c;
+	struct change	 ch;
+	struct entry	*e;
+
+	if (chain.n == 0 ||
+	    (e = tree_lookup_create(core.tree, path, pathlen)) == NULL)
+		return -1;
+	c = entry_chain(e);
+	memcpy(oldl, c.link, c.n * sizeof(*oldl));
+	old.n = c.n;
+	if (entry_update(core.tree, &e, value, vlen, chain, tock) == -1)
+		return -1;
+	core_tock_seen(tock);
+	memset(&ch, 0, sizeof(ch));
+	ch.path = path;
+	ch.pathlen = pathlen;
+	ch.entry = e;
+	ch.value = value;
+	ch.vlen = vlen;
+	ch.node = chain.link[0].node;
+	ch.tick = chain.link[0].tick;
+	ch.tock = tock;
+	ch.origin = origin;
 	core_commit(&ch, old);
 	return 0;
 }
@@ -139,6 +171,8 @@ core_set_ack_hook(ack_hook fn, void *arg)
 void
 core_ack(uint32_t session, const uint8_t *p, size_t len)
 {
+	if (len == 0)
+		return;		/* the action answers later (delete_tree) */
 	if (obs.ack) {
 		obs.ack(session, p, len, obs.ack_arg);
 		return;

@@ -89,11 +89,7 @@ act_root(struct ctx *c)
 		return;
 	}
 	if (c->relpath->len > 0) {
-		if (tree_lookup_create(core.tree, c->path->data,
-		    c->path->len) == NULL) {
-			ctx_error(c, "MemoryError()");
-			return;
-		}
+		/* the new root need not exist (yet); nothing is created */
 		mpbuf_reset(&c->s->root);
 		mpbuf_add(&c->s->root, c->path->data, c->path->len);
 		c->s->chroot = 1;
@@ -127,7 +123,7 @@ act_test_acl(struct ctx *c)
 
 /*
  * status: the master keeps the process table.  The request goes to it
- * as STATUS_REQ with a cookie; session_status_reply() answers the
+ * as STATUS_REQ with a cookie; csess_status_reply() answers the
  * client when the table comes back.
  */
 #define MAX_STATUS	64
@@ -159,7 +155,7 @@ act_status(struct ctx *c)
 }
 
 void
-session_status_reply(uint32_t cookie, const uint8_t *data, size_t len)
+csess_status_reply(uint32_t cookie, const uint8_t *data, size_t len)
 {
 	struct reply	 r;
 	struct mpval_limits lim = mpval_default_limits;

@@ -342,9 +342,9 @@ session_add_listener(int fd, int is_unix)
 }
 
 /*
- * Accept only while core is up: core may take seconds to load its
- * state at start, and meanwhile new clients wait in the kernel's
- * backlog instead of being accepted and dropped.
+ * Accept only while core is there: until then new clients wait in the
+ * kernel's backlog instead of being closed at once (at start-up, and
+ * while core restarts).
  */
 static void
 listeners_enable(int on)
@@ -352,10 +352,10 @@ listeners_enable(int on)
 	int	 i;
 
 	for (i = 0; i < S.nlisteners; i++)
-		if ((on ? evconnlistener_enable(S.listeners[i]) :
-		    evconnlistener_disable(S.listeners[i])) == -1)
-			log_warnx("cannot %s a listener",
-			    on ? "enable" : "disable");
+		if (on)
+			evconnlistener_enable(S.listeners[i]);
+		else
+			evconnlistener_disable(S.listeners[i]);
 }
 
 void

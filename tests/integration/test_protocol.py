@@ -421,6 +421,11 @@ def internal_subtree():
     assert c.call("enum_internal", path=Path("acl"))["result"] == ["x"]
     m = c.stream("get_tree_internal", path=Path("acl"))
     assert [x["value"] for x in items(m)] == [{"a": 1}]
+    # a walk from the root leaves the nil subtree out, as the original
+    m = c.stream("get_tree", path=Path())
+    assert all(p[:1] != (None,) for p in full_paths((), items(m))), m
+    m = c.stream("get_tree", path=Path(), empty=True, max_depth=2)
+    assert ((None, "acl") in full_paths((), items(m))), m
     assert c.call("delete_internal", path=Path("acl", "x"))["changed"]
     assert "value" not in c.call("get_internal", path=Path("acl", "x"))
     c.close()
@@ -558,6 +563,211 @@ def flooded_watch_of_a_client_that_never_reads():
         errs = [m for m in msgs if "error" in m]
         assert errs and "overflow" in errs[0]["error"], msgs[-3:]
         assert msgs[-1].get("state") == "end", msgs[-1]
+    finally:
+        d.cleanup()
+
+
+@test
+def get_value_by_node_and_tick():
+    c = Client(server().port)
+    r = c.call("set_value", path=Path("test", "ev"), value="E", nchain=1)
+    tick = r["chain"]["tick"]
+    g = c.call("get_value", node="s1", tick=tick, nchain=1)
+    assert g["value"] == "E" and g["path"] == Path("test", "ev"), g
+    assert keys(g) == ["value", "chain", "tock", "path", "seq"], g
+    g = c.call("get_value", node="s1", tick=10 ** 9)
+    assert g["error"] == "KeyError(%d)" % 10 ** 9, g
+    g = c.call("get_value", node="nosuch", tick=1)
+    assert g["error"] == "KeyError('nosuch')", g
+    c.close()
+
+
+@test
+def long_get_tree_in_chunks_while_writing():
+    srv = server()
+    c = Client(srv.port, qlen=10)
+    other = Client(srv.port)
+    n = 5000
+    for i in range(n):
+        c.send({"action": "set_value", "seq": 100000 + i, "nchain": 0,
+                "path": Path("test", "long", i), "value": i})
+    for i in range(n):
+        c.recv_seq(100000 + i)
+    seq = c.next_seq()
+    c.send({"action": "get_tree", "seq": seq, "path": Path("test", "long")})
+    msgs = [c.recv_seq(seq) for _ in range(9)]     # then it stalls
+    # core keeps serving others meanwhile; the tree changes under the
+    # cursor: an entry ahead of it appears, one behind it is deleted
+    assert "tock" in other.call("get_tock")
+    other.call("set_value", path=Path("test", "long", n + 1), value="new")
+    other.call("delete_value", path=Path("test", "long", 0))
+    c.send({"seq": seq, "state": "ack", "ack": 10 ** 9})
+    while msgs[-1].get("state") != "end":
+        msgs.append(c.recv_seq(seq))
+    vals = [m["value"] for m in items(msgs)]
+    assert vals == list(range(n)) + ["new"], (len(vals), vals[-3:])
+    assert [m["wseq"] for m in msgs] == list(range(1, len(msgs) + 1))
+    # a big delete_tree runs in chunks and counts every entry, the
+    # tombstone of k0 and test.long itself included
+    r = c.call("delete_tree", path=Path("test", "long"))
+    assert r["changed"] == n + 2, r
+    m = c.stream("get_tree", path=Path("test", "long"), ack=True)
+    assert [x.get("state") for x in m] == ["start", "end"], m[:3]
+    c.close()
+    other.close()
+
+
+@test
+def every_action_with_every_wrong_type():
+    """No field of any type may crash core or go unanswered."""
+    actions = ("get_value", "set_value", "delete_value", "delete_tree",
+               "enum", "get_tree", "watch", "stop", "get_internal",
+               "set_internal", "delete_internal", "enum_internal",
+               "get_tree_internal", "get_state", "get_tock", "root",
+               "test_acl")
+    fields = ("path", "value", "prev", "chain", "nchain", "idem", "task",
+              "min_depth", "max_depth", "empty", "fetch", "with_data",
+              "node", "tick", "nodes", "known", "missing", "qlen")
+    bad = (None, -1, 2 ** 64 - 1, 1.5, "x", b"\xff", [1, [2]], {"a": 1},
+           Path(None, 1.5), True)
+    core = server().children()["core"]
+    for a in actions:
+        c = Client(server().port)       # root changes the session
+        for f in fields:
+            for v in bad:
+                seq = c.next_seq()
+                msg = {"action": a, "seq": seq, "path": Path("fz", a)}
+                msg[f] = v
+                c.send(msg)
+                m = c.recv_seq(seq)
+                if m.get("state") != "start":
+                    continue            # a single reply
+                if a == "watch":
+                    stop = c.next_seq()
+                    c.send({"action": "stop", "seq": stop, "task": seq})
+                    c.recv_seq(stop)
+                while m.get("state") != "end":
+                    m = c.recv_seq(seq)
+        assert "tock" in c.call("get_tock"), a
+        assert not c.pending, (a, c.pending[:3])
+        c.close()
+    assert server().children()["core"] == core, "core restarted"
+
+
+@test
+def watching_leaves_no_entries_behind():
+    c = Client(server().port)
+    seq = c.next_seq()
+    c.send({"action": "watch", "seq": seq, "path": Path("wl", "a", "b")})
+    assert c.recv_seq(seq)["state"] == "start"
+    r = c.call("enum", path=Path("wl"), empty=True)
+    assert r["result"] == ["a"], r      # created, as the original does
+    c.call("stop", task=seq)
+    assert c.recv_seq(seq)["state"] == "end"
+    r = c.call("enum", path=Path("wl"), empty=True)
+    assert r["error"] == "KeyError(P('wl'))", r
+    c.close()
+
+
+@test
+def delete_tree_streaming_with_nchain():
+    c = Client(server().port, qlen=10)
+    base = ("test", "dts")
+    c.call("set_value", path=Path(*base, "a"), value=1)
+    c.call("set_value", path=Path(*base, "a", "x"), value=2)
+    c.call("set_value", path=Path(*base, "b"), value=3)
+    m = c.stream("delete_tree", path=Path(*base), nchain=2, ack=True)
+    assert m[0]["state"] == "start" and m[-1]["state"] == "end", m
+    it = items(m)
+    assert full_paths(base, it) == [base, base + ("a",), base + ("a", "x"),
+                                    base + ("b",)], it
+    assert "old_value" not in it[0]
+    assert [x["old_value"] for x in it[1:]] == [1, 2, 3], it
+    assert all(x["node"] == "s1" and "tick" in x and "prev" in x
+               for x in it)
+    assert [x["wseq"] for x in m] == list(range(1, len(m) + 1))
+    r = c.call("get_value", path=Path(*base, "a", "x"), nchain=1)
+    assert "value" not in r and r["chain"]["tick"] == it[2]["tick"], r
+    c.close()
+
+
+@test
+def open_streams_are_limited_per_session():
+    c = Client(server().port)
+    for i in range(1024):
+        c.send({"action": "watch", "seq": 1000 + i, "path": Path("lim")})
+    for i in range(1024):
+        assert c.recv_seq(1000 + i)["state"] == "start"
+    r = c.call("watch", path=Path("lim"))
+    assert r["error"] == "RuntimeError('too many open streams')", r
+    assert c.call("stop", task=1000)["result"] is True
+    assert c.recv_seq(1000)["state"] == "end"
+    m = c.stream("get_tree", path=Path())
+    assert m[-1]["state"] == "end"
+    c.close()
+
+
+@test
+def random_changes_match_a_model():
+    """A watcher sees every change in order; get_tree shows the model."""
+    import random
+    rnd = random.Random(4711)
+    srv = server()
+    w = Client(srv.port, qlen=10)
+    c = Client(srv.port)
+    seq = w.next_seq()
+    w.send({"action": "watch", "seq": seq, "path": Path("rnd"),
+            "nchain": 1})
+    assert w.recv_seq(seq)["state"] == "start"
+    model, events = {}, []
+    for i in range(1500):
+        p = ("rnd",) + tuple(rnd.choice("abc") for _ in
+                             range(rnd.randint(1, 3)))
+        if rnd.random() < 0.3:
+            c.call("delete_value", path=Path(*p), nchain=0)
+            model.pop(p, None)
+            events.append((p, "<deleted>"))
+        else:
+            v = rnd.choice([i, "s%d" % i, [i], None, b"b"])
+            c.call("set_value", path=Path(*p), value=v, nchain=0)
+            model[p] = v
+            events.append((p, v))
+    got = []
+    while len(got) < len(events):
+        m = w.recv_seq(seq)
+        got.append(m)
+        w.send({"seq": seq, "state": "ack", "ack": m["wseq"]})
+    paths = full_paths(("rnd",), got)
+    seen = [(p, m["value"] if "value" in m else "<deleted>")
+            for p, m in zip(paths, got)]
+    assert seen == events, next((i, a, b) for i, (a, b) in
+                                enumerate(zip(seen, events)) if a != b)
+    tree = c.stream("get_tree", path=Path("rnd"))
+    it = items(tree)
+    have = dict(zip(full_paths(("rnd",), it), [m["value"] for m in it]))
+    assert have == model
+    w.close()
+    c.close()
+
+
+@test
+def core_restart_drops_sessions_then_serves_again():
+    d = Moatd(name="cr", args=["-i", "again"])
+    try:
+        d.wait_port()
+        c = Client(d.port)
+        old = d.wait_children()["core"]
+        os.kill(old, 9)
+        try:
+            c.recv(5.0)
+            assert False, "session survived its core"
+        except (EOFError, ConnectionResetError):
+            pass
+        wait_for(lambda: d.children().get("core", old) != old,
+                 what="a new core")
+        c2 = Client(d.port)     # waits in the backlog until core is up
+        assert c2.greeting["node"] == "cr"
+        assert c2.call("get_value", path=Path())["value"] == "again"
     finally:
         d.cleanup()
 

@@ -73,7 +73,7 @@ START_TEST(map16_and_several_messages)
 	const uint8_t	*p;
 	size_t		 len, off = 0;
 	msgpack_unpacked u;
-	char		 key[8];
+	char		 key[16];
 	int		 i;
 
 	rep_init(&r);
