@@ -72,9 +72,24 @@ check_name(const char *s, size_t len, char *out, size_t outlen,
 	return 0;
 }
 
+/* Is fd the file of the open log? */
 static int
-open_out(const char *s, size_t len, struct pwriter *w, char *err,
-    size_t errlen)
+is_log(int fd)
+{
+	struct stat	 a, b;
+
+	return L.open && fstat(fd, &a) == 0 && fstat(L.w.fd, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Open for writing, emptied.  Truncated only after the checks, so a
+ * refused name leaves the file as it was; the open log may be named
+ * again by `log dest' (it is flushed first), not by `save'.
+ */
+static int
+open_out(const char *s, size_t len, int may_be_log, struct pwriter *w,
+    char *err, size_t errlen)
 {
 	struct stat	 st;
 	char		 name[PATH_MAX];
@@ -86,8 +101,8 @@ open_out(const char *s, size_t len, struct pwriter *w, char *err,
 		return -1;
 	}
 	/* O_NONBLOCK: a FIFO without reader fails instead of hanging. */
-	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = open(name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		snprintf(err, errlen, "%.200s: %s", name, strerror(errno));
 		return -1;
@@ -95,6 +110,17 @@ open_out(const char *s, size_t len, struct pwriter *w, char *err,
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    fcntl(fd, F_SETFL, 0) == -1) {
 		snprintf(err, errlen, "%.200s: not a regular file", name);
+		close(fd);
+		return -1;
+	}
+	if (!may_be_log && is_log(fd)) {
+		snprintf(err, errlen, "%.200s: is the current log", name);
+		close(fd);
+		return -1;
+	}
+	plog_flush(1);
+	if (ftruncate(fd, 0) == -1) {
+		snprintf(err, errlen, "%.200s: %s", name, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -146,7 +172,7 @@ log_dest(const char *s, size_t len, int full, char *err, size_t errlen)
 {
 	struct pwriter	 nw;
 
-	if (open_out(s, len, &nw, err, errlen) == -1)
+	if (open_out(s, len, 1, &nw, err, errlen) == -1)
 		return -1;
 	if (write_start(&nw, "log", full, err, errlen) == -1) {
 		(void)unlink(nw.name);
@@ -166,7 +192,7 @@ save(const char *s, size_t len, char *err, size_t errlen)
 	struct pwriter	 w;
 	int		 rc;
 
-	if (open_out(s, len, &w, err, errlen) == -1)
+	if (open_out(s, len, 0, &w, err, errlen) == -1)
 		return -1;
 	rc = write_start(&w, "save", 1, err, errlen);
 	if (rc == -1)

@@ -243,6 +243,21 @@ def log_dest_incremental_save_stop_and_load():
             p = ctl(d, "log", "save", bad, check=False)
             assert p.returncode == 1 and "ServerError" in p.stderr, bad
 
+        # The open log named again: emptied and restarted, never torn;
+        # saving over it is refused.
+        ctl(d, "log", "dest", "-i", "same.state")
+        c.call("set_value", path=Path("s", 1), value=1)
+        ctl(d, "log", "dest", "-i", "same.state")
+        c.call("set_value", path=Path("s", 2), value=2)
+        p = ctl(d, "log", "save", "same.state", check=False)
+        assert p.returncode == 1 and "current log" in p.stderr, p.stderr
+        ctl(d, "log", "stop")
+        c.call("delete_value", path=Path("s", 1))
+        c.call("delete_value", path=Path("s", 2))
+        same = entries(os.path.join(st, "same.state"))
+        assert [(tuple(r["path"]), r["value"]) for r in same] == \
+            [(("s", 2), 2)], same
+
         # -l of a concatenation of the full and incremental logs, and of
         # the snapshot through a pipe: the same data as before 'stop'.
         cat = os.path.join(d.tmp, "cat.state")
