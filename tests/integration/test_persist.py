@@ -163,9 +163,11 @@ def kill_core_while_writing(policy, kills=4, batch=16):
         t.join(30)
         assert len(acked) > 50, len(acked)
         c = connect(d)
-        missing = [n for n in acked
-                   if c.call("get_value", path=Path("w", n)).get("value")
-                   != n]
+        items = [m for m in c.stream("get_tree", path=Path("w"))
+                 if m.get("state") is None]
+        have = {p[-1]: m.get("value")
+                for p, m in zip(full_paths((), items), items)}
+        missing = [n for n in acked if have.get(n) != n]
         assert not missing, (policy, len(missing), sorted(missing)[:10])
         assert "killed by signal 9" in d.logtext()
         return len(acked)
