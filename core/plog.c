@@ -11,10 +11,14 @@
  * client can make core write outside its directory or over its own
  * snapshot and log.  Only regular files are written.
  *
- * Switching logs cannot lose or repeat a change: the new file, with
- * its full state when asked, is written and synced inside one request
- * handler - no change can happen meanwhile - and only then is the old
- * one closed.  Every later change goes to the new file only.
+ * Switching logs loses no change.  `log dest -i' writes and syncs the
+ * new file's header inside one request handler - no change can happen
+ * meanwhile - then closes the old log: every change is in exactly one
+ * of the two.  A full `log dest' and `save' write their entries in
+ * steps from the event loop (a million entries must not stop the
+ * server) and reply when the file is complete; during that time a new
+ * log gets every change as well as the old log does, so a change may
+ * be in both (as the protocol reference allows), never in neither.
  */
 #include <sys/stat.h>
 
@@ -26,8 +30,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "core/core.h"
 #include "core/persist.h"
+#include "core/reply.h"
 #include "core/session.h"
 #include "ipc/proc.h"
 #include "lib/log.h"
@@ -36,10 +43,24 @@
 void	act_log(struct ctx *);
 void	act_save(struct ctx *);
 
+#define FILL_STEP	4096	/* entries per event-loop turn */
+
+/* The open log. */
 static struct {
 	struct pwriter	 w;
 	int		 open;
 } L;
+
+/* A log or save whose entries are still being written. */
+static struct {
+	int		 busy;
+	int		 is_log;	/* log dest (else save) */
+	struct pwriter	 w;
+	struct snapshot	*snap;
+	struct event	*ev;
+	uint32_t	 session;
+	int64_t		 seq;
+} J;
 
 static int
 check_name(const char *s, size_t len, char *out, size_t outlen,
@@ -132,30 +153,6 @@ open_out(const char *s, size_t len, int may_be_log, struct pwriter *w,
 	return 0;
 }
 
-/* Header and state record, and every entry if `full'. */
-static int
-write_start(struct pwriter *w, const char *kind, int full, char *err,
-    size_t errlen)
-{
-	struct snapshot	*s;
-	int		 rc = 0;
-
-	pf_header(&w->buf, kind, proc_node_name());
-	persist_pack_state(&w->buf);
-	if (full) {
-		if ((s = snap_new(core.tree, w)) == NULL)
-			rc = -1;
-		while (rc == 0 && (rc = snap_step(s, 65536)) == 1)
-			rc = 0;
-		snap_free(s);
-	}
-	if (rc == 0)
-		rc = pw_sync(w);
-	if (rc == -1)
-		snprintf(err, errlen, "%s: %s", w->name, strerror(errno));
-	return rc;
-}
-
 static void
 close_log(void)
 {
@@ -167,40 +164,151 @@ close_log(void)
 	L.open = 0;
 }
 
+/* The new log becomes the log; the old one is closed only now. */
+static void
+switch_log(struct pwriter *nw)
+{
+	close_log();
+	L.w = *nw;
+	L.open = 1;
+	log_info("logging changes to %s", L.w.name);
+}
+
+/* The reply to the request that started the job, once it is done. */
+static void
+job_reply(const char *error)
+{
+	struct reply	 r;
+	const uint8_t	*p;
+	size_t		 len;
+
+	rep_init(&r);
+	rep_begin(&r);
+	if (error)
+		rep_str(&r, "error", error);
+	else
+		rep_bool(&r, "result", 1);
+	rep_finish(&r, 1, J.seq, 0, core_tock_read);
+	p = rep_data(&r, &len);
+	core_send(J.session, p, len);	/* dropped if the client left */
+	rep_free(&r);
+}
+
+static void
+job_end(int ok, const char *why)
+{
+	char	 err[512] = "";
+
+	if (ok) {
+		persist_pack_state(&J.w.buf);	/* the state at the end */
+		ok = pw_sync(&J.w) == 0;
+	}
+	if (!ok && why == NULL)
+		snprintf(err, sizeof(err), "%.200s: %s", J.w.name,
+		    strerror(J.w.error ? J.w.error : errno));
+	snap_free(J.snap);
+	J.snap = NULL;
+	J.busy = 0;
+	if (!ok) {
+		(void)unlink(J.w.name);
+		pw_close(&J.w);
+	} else if (J.is_log)
+		switch_log(&J.w);
+	else {
+		log_info("state saved to %s", J.w.name);
+		pw_close(&J.w);
+	}
+	job_reply(ok ? NULL : why ? why : err);
+}
+
+static void
+job_cb(int fd, short ev, void *arg)
+{
+	struct timeval	 zero = { 0, 0 };
+	int		 rc;
+
+	if (!J.busy)
+		return;
+	if ((rc = snap_step(J.snap, FILL_STEP)) == 1) {
+		evtimer_add(J.ev, &zero);	/* after pending I/O */
+		return;
+	}
+	job_end(rc == 0, NULL);
+}
+
+/*
+ * `log dest FILE' and `save FILE': header and state record now, the
+ * entries in steps from the event loop (a large tree must not stop the
+ * server), the reply when the file is complete and synced.  A new log
+ * gets every change made meanwhile as well, so whatever the cursor
+ * had passed is in it too; the old log keeps running until then.
+ */
 static int
-log_dest(const char *s, size_t len, int full, char *err, size_t errlen)
+job_start(struct ctx *c, const char *s, size_t len, int is_log, char *err,
+    size_t errlen)
+{
+	struct timeval	 zero = { 0, 0 };
+
+	if (J.busy) {
+		snprintf(err, errlen, "%.200s is still being written",
+		    J.w.name);
+		return -1;
+	}
+	if (J.ev == NULL && (J.ev = evtimer_new(proc_base(), job_cb,
+	    NULL)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (open_out(s, len, is_log, &J.w, err, errlen) == -1)
+		return -1;
+	pf_header(&J.w.buf, is_log ? "log" : "save", proc_node_name());
+	persist_pack_state(&J.w.buf);
+	if ((J.snap = snap_new(core.tree, &J.w)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		(void)unlink(J.w.name);
+		pw_close(&J.w);
+		return -1;
+	}
+	J.busy = 1;
+	J.is_log = is_log;
+	J.session = c->s->id;
+	J.seq = c->seq;
+	evtimer_add(J.ev, &zero);
+	return 0;
+}
+
+/* `log dest -i FILE': nothing to wait for, switch at once. */
+static int
+log_incremental(const char *s, size_t len, char *err, size_t errlen)
 {
 	struct pwriter	 nw;
 
+	if (J.busy) {
+		snprintf(err, errlen, "%.200s is still being written",
+		    J.w.name);
+		return -1;
+	}
 	if (open_out(s, len, 1, &nw, err, errlen) == -1)
 		return -1;
-	if (write_start(&nw, "log", full, err, errlen) == -1) {
+	pf_header(&nw.buf, "log", proc_node_name());
+	persist_pack_state(&nw.buf);
+	if (pw_sync(&nw) == -1) {
+		snprintf(err, errlen, "%.200s: %s", nw.name, strerror(errno));
 		(void)unlink(nw.name);
 		pw_close(&nw);
 		return -1;
 	}
-	close_log();
-	L.w = nw;
-	L.open = 1;
-	log_info("logging changes to %s", L.w.name);
+	switch_log(&nw);
 	return 0;
 }
 
-static int
-save(const char *s, size_t len, char *err, size_t errlen)
+/* `log stop': also a log still being started. */
+static void
+log_stop(void)
 {
-	struct pwriter	 w;
-	int		 rc;
-
-	if (open_out(s, len, 0, &w, err, errlen) == -1)
-		return -1;
-	rc = write_start(&w, "save", 1, err, errlen);
-	if (rc == -1)
-		(void)unlink(w.name);
-	else
-		log_info("state saved to %s", w.name);
-	pw_close(&w);
-	return rc;
+	if (J.busy && J.is_log)
+		job_end(0, "stopped by a later log stop");
+	close_log();
 }
 
 void
@@ -209,6 +317,8 @@ plog_change(struct tree *t, const uint8_t *path, size_t plen,
 {
 	if (L.open && pf_entry(&L.w.buf, t, path, plen, e) == -1)
 		log_warnx("log %s: change too large, left out", L.w.name);
+	if (J.busy && J.is_log && pf_entry(&J.w.buf, t, path, plen, e) == -1)
+		log_warnx("log %s: change too large, left out", J.w.name);
 }
 
 void
@@ -227,6 +337,17 @@ plog_flush(int sync)
 void
 plog_shutdown(void)
 {
+	if (J.busy) {
+		/* Unfinished: better no file than a partial one. */
+		snap_free(J.snap);
+		J.snap = NULL;
+		J.busy = 0;
+		(void)unlink(J.w.name);
+		pw_close(&J.w);
+	}
+	if (J.ev)
+		event_free(J.ev);
+	J.ev = NULL;
 	if (L.open)
 		persist_pack_state(&L.w.buf);
 	close_log();
@@ -296,8 +417,12 @@ act_log(struct ctx *c)
 	    ctx_bool(c, F_FETCH, &fetch) == -1)
 		return;
 	if (rc == 0)
-		close_log();
-	else if (log_dest(s, len, fetch, err, sizeof(err)) == -1) {
+		log_stop();
+	else if (fetch) {
+		if (job_start(c, s, len, 1, err, sizeof(err)) == -1)
+			ctx_error(c, "%s", err);
+		return;		/* job_end() replies */
+	} else if (log_incremental(s, len, err, sizeof(err)) == -1) {
 		ctx_error(c, "%s", err);
 		return;
 	}
@@ -315,13 +440,8 @@ act_save(struct ctx *c)
 
 	if ((rc = name_field(c, &s, &len)) == -1)
 		return;
-	if (rc == 0) {
+	if (rc == 0)
 		ctx_error(c, "save needs a path");
-		return;
-	}
-	if (save(s, len, err, sizeof(err)) == -1) {
+	else if (job_start(c, s, len, 0, err, sizeof(err)) == -1)
 		ctx_error(c, "%s", err);
-		return;
-	}
-	reply_true(c);
 }

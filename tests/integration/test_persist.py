@@ -298,6 +298,45 @@ def log_dest_incremental_save_stop_and_load():
         d.cleanup()
 
 
+def pipelined_sets(c, items):
+    seqs = []
+    for path, value in items:
+        s = c.next_seq()
+        seqs.append(s)
+        c.send({"action": "set_value", "seq": s, "path": path,
+                "value": value})
+    for s in seqs:
+        assert c.recv_seq(s).get("changed") is not None
+
+
+@test
+def log_dest_of_a_big_tree_while_writing():
+    """The full state goes out in steps; changes made meanwhile are all
+    in the new log, and the reply comes when it is complete."""
+    d = Moatd(name="p1")
+    try:
+        c = connect(d)
+        pipelined_sets(c, [(Path("big", i // 100, i % 100), i)
+                           for i in range(12000)])
+        seq = c.next_seq()
+        c.send({"action": "log", "seq": seq, "path": "big.state",
+                "fetch": True})
+        pipelined_sets(c, [(Path("big", i // 100, i % 100), -i)
+                           for i in range(0, 12000, 97)] +
+                       [(Path("new", i), i) for i in range(50)])
+        assert c.recv_seq(seq, timeout=30)["result"] is True
+        ctl(d, "log", "stop")
+        want = dump(d)[0]
+        d2 = Moatd(name="p2", args=["-l", os.path.join(d.state,
+                                                        "big.state")])
+        try:
+            assert dump(d2)[0] == want
+        finally:
+            d2.cleanup()
+    finally:
+        d.cleanup()
+
+
 def saved_file(d, name="s.state", n=20):
     c = connect(d)
     for i in range(n):
@@ -326,10 +365,13 @@ def damaged_files():
     try:
         path = saved_file(d)
         offs, data = offsets(path)
-        # Torn tail: the last record cut short - warning, the rest loads.
+        # Torn tail: the last entry cut short (and the final state record
+        # gone) - a warning, the rest loads.
+        assert "nodes" in frames(path)[-1][1]
         torn = os.path.join(d.tmp, "torn.state")
         with open(torn, "wb") as f:
-            f.write(data[:len(data) - 5])
+            f.write(data[:offs[-1] - 5])
+        offs.pop()
         d2 = Moatd(name="p2", args=["-l", torn])
         try:
             c = connect(d2)
