@@ -58,6 +58,12 @@ def dump(d):
                                  empty=True) if m.get("state") is None]
     tree = [(p, m.get("value", "-"), repr(m.get("chain")), m.get("tock"))
             for p, m in zip(full_paths((), items), items)]
+    sysitems = [m for m in c.stream("get_tree_internal", path=Path(),
+                                    nchain=20, empty=True)
+                if "path" in m]
+    tree += [((None,) + p, m.get("value", "-"), repr(m.get("chain")),
+              m.get("tock"))
+             for p, m in zip(full_paths((), sysitems), sysitems)]
     st = c.call("get_state", nodes=True, known=True, deleted=True)
     c.close()
     return tree, st["nodes"], st["known"], st["deleted"]
@@ -70,6 +76,7 @@ def fill(c, n, prefix="k"):
         c.call("set_value", path=Path(prefix, i % 7, i), value="again")
     for i in range(0, n, 11):
         c.call("delete_value", path=Path(prefix, i % 7, i))
+    c.call("set_internal", path=Path("acl", "x"), value={"a": 1})
     c.call("set_value", path=Path("bin"), value=b"\x00\xff")
     c.call("set_value", path=Path("float"), value=1.5)
 
