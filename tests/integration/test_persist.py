@@ -124,9 +124,10 @@ def restart_keeps_the_tree():
         shutil.rmtree(sdir, ignore_errors=True)
 
 
-def kill_core_while_writing(policy, kills=4, batch=16):
+def kill_core_while_writing(policy, kills=4, batch=16, args=()):
     d = Moatd(name="w1", args=["-C", "kv.server.fsync=" + policy,
-                               "-C", "kv.server.restart.max=0.5"])
+                               "-C", "kv.server.restart.max=0.5"] +
+              list(args))
     acked = {}
     stop = threading.Event()
     state = {"n": 0}
@@ -186,6 +187,13 @@ def kill_core_while_writing(policy, kills=4, batch=16):
 @test
 def kill9_core_batch():
     kill_core_while_writing("batch")
+
+
+@test
+def kill9_core_while_compacting():
+    # Tiny logs: new generations and snapshots all the time, so kills
+    # land in the middle of snapshots and log switches too.
+    kill_core_while_writing("batch", args=["-C", "kv.server.compact=4096"])
 
 
 @test
