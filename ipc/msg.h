@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	2
+#define IPC_VERSION	3
 
 enum ipc_type {
 	IPC_NONE = 0,
