@@ -23,6 +23,7 @@ struct ctl ctl;
 
 static const struct command commands[] = {
 	{ "status", cmd_status, "show moatd's processes" },
+	{ "bench", cmd_bench, "benchmark the server (like redis-benchmark)" },
 	{ NULL, NULL, NULL }
 };
 
