@@ -109,8 +109,7 @@ rss_of() {
 # The pid of moatd's child with this role.
 child_pid() {
 	ps -o pid=,args= --ppid "$MOATD_PID" |
-	    awk -v r="moatd: $1" '{ p = $1; sub(/^ *[0-9]+ /, "");
-	    if ($0 == r) print p }'
+	    awk -v r="$1" '$2 == "moatd:" && $3 == r { print $1 }'
 }
 
 # One CSV row, without the header: field $2 in the header's order.
@@ -125,9 +124,10 @@ ratio() {
 
 start_moatd
 start_redis
-echo "moatd $("$CTL" -h 127.0.0.1 -p "$MP" status >/dev/null && echo ok) on \
-port $MP$( [ "$REDIS" -eq 1 ] && echo ", $(redis-server --version |
-    cut -d' ' -f1-3) on port $RP" ); $N requests per row, -r $R -d $D"
+rv=
+[ "$REDIS" -eq 1 ] && rv=", $(redis-server --version | cut -d' ' -f1-3) on \
+port $RP"
+echo "moatd on port $MP$rv; $N requests per row, -r $R -d $D"
 [ "$REDIS" -eq 1 ] || echo "bench: redis-server not installed;" \
     "moatd only (as root, bench installs it)"
 echo
