@@ -10,6 +10,10 @@
  * that the pump event serves, a bounded chunk per stream per turn, and
  * only while netd's channel has less than PENDING_HIGH bytes queued.
  *
+ * delete_tree runs as a job on the same machinery: a cursor, a chunk of
+ * deletions per turn, one {changed: N} reply at the end - or, with
+ * nchain > 0, a stream of the deletions under flow control.
+ *
  * Queued watch items are bounded per watch (a quarter of
  * kv.server.max_out) and for all watches together (16 times that).
  *
@@ -33,6 +37,8 @@
 #include "lib/log.h"
 
 #define CHUNK		256		/* messages per stream per run */
+#define CHUNK_BYTES	(1u << 20)	/* ... and bytes: IPC frames are bounded */
+#define JOB_CHUNK	1024		/* delete_tree deletions per run */
 #define PUMP_BUDGET	4096		/* messages per loop turn */
 #define PENDING_HIGH	(1u << 20)	/* bytes queued to netd */
 #define MAX_STREAMS	1024		/* per session */
@@ -45,6 +51,9 @@ struct stream {
 	struct csession		*s;
 	int64_t			 seq;
 	int			 is_watch;
+	int			 is_job;	/* delete_tree */
+	uint64_t		 count;		/* job: entries changed */
+	struct mpbuf		 base;		/* job: full path scratch */
 	enum phase		 phase;
 	int			 queued;	/* in the run queue */
 	int			 force;		/* ending: ignore the window */
@@ -138,6 +147,7 @@ stream_free(struct stream *st)
 	mpbuf_free(&st->prev);
 	queue_drop(st);
 	mpbuf_free(&st->qprev);
+	mpbuf_free(&st->base);
 	free(st);
 }
 
@@ -282,17 +292,109 @@ run_into(struct stream *st, struct reply *r, int max, int *sent)
 	int	 rc = 0;
 
 	*sent = 0;
-	while (*sent < max && (rc = step(st, r)) == 1)
+	while (*sent < max && r->buf.len < CHUNK_BYTES &&
+	    (rc = step(st, r)) == 1)
 		(*sent)++;
 	if (rc == -1)
 		(*sent)++;
 	return rc == -1;
 }
 
+/*
+ * One deletion item of a streaming delete_tree (nchain > 0), as the
+ * original's change event: the new chain's head at the top level
+ * (node, tick, prev: the rest), the path, the old value if there was
+ * one, the entry's tock.
+ */
+static void
+send_job_item(struct stream *st, struct reply *r, struct entry *e,
+    const uint8_t *rel, size_t rellen, int had_value)
+{
+	const struct nodetab *tab = tree_nodes(core.tree);
+	struct chain	 c = entry_chain(e), rest;
+	const char	*name;
+	size_t		 len;
+
+	rep_begin(r);
+	if ((name = nodetab_name(tab, c.link[0].node, &len)) == NULL)
+		name = "", len = 0;
+	mp_pack_strn(rep_key(r, "node"), name, len);
+	rep_uint(r, "tick", c.link[0].tick);
+	rest.link = c.link + 1;
+	rest.n = c.n - 1;
+	rep_chain(r, "prev", rest, st->o.nchain - 1, tab);
+	rep_short_path(r, &st->prev, rel, rellen);
+	if (had_value) {
+		rep_key(r, "old_value");
+		rep_raw(r, st->qprev.data, st->qprev.len);
+	}
+	rep_tock(r, entry_tock(e));
+	msg_end(st, r);
+}
+
+/*
+ * delete_tree as a job: up to max deletions (and, when it streams, as
+ * many items as the window allows), then 1 when done, its last reply
+ * in r: {changed: N}, or {state: end}.  The cursor finds its place
+ * again after each deletion, so the job may stop and go on anywhere.
+ */
+static int
+job_run(struct stream *st, struct reply *r, int max)
+{
+	struct entry	*e;
+	const uint8_t	*rel, *v;
+	size_t		 rellen, vlen, baselen = st->base.len;
+	int		 n = 0, had;
+
+	if (st->phase == PH_START) {
+		if (!window_open(st))
+			return 0;
+		send_state(st, r, "start");
+		st->phase = PH_WALK;
+	}
+	if (st->phase == PH_END) {	/* stopped by the client */
+		send_state(st, r, "end");
+		st->phase = PH_DONE;
+		return 1;
+	}
+	for (;;) {
+		if (n == max || (st->o.nchain > 0 && !window_open(st)))
+			return 0;
+		if ((e = tree_cursor_next(st->cur)) == NULL)
+			break;
+		rel = tree_cursor_path(st->cur, &rellen);
+		mpbuf_add(&st->base, rel, rellen);
+		if ((had = entry_has_value(e)) && st->o.nchain > 0) {
+			v = entry_value(e, &vlen);	/* the old value */
+			mpbuf_reset(&st->qprev);
+			mpbuf_add(&st->qprev, v, vlen);
+		}
+		if (core_change_local(st->base.data, st->base.len, &e, NULL,
+		    0) == 0) {
+			st->count++;
+			if (st->o.nchain > 0)
+				send_job_item(st, r, e, rel, rellen, had);
+		}
+		st->base.len = baselen;
+		n++;
+	}
+	if (st->o.nchain > 0)
+		send_state(st, r, "end");
+	else {
+		rep_begin(r);
+		rep_uint(r, "changed", st->count);
+		rep_finish(r, 1, st->seq, 0, core_tock_read);
+	}
+	st->phase = PH_DONE;
+	return 1;
+}
+
 /* Has sendable work right now? */
 static int
 runnable(const struct stream *st)
 {
+	if (st->is_job)
+		return st->o.nchain == 0 || window_open(st);
 	if (!window_open(st))
 		return 0;
 	return st->phase != PH_LIVE || st->qhead < st->q.len;
@@ -317,10 +419,18 @@ pump_cb(int fd, short ev, void *arg)
 		TAILQ_REMOVE(&S.runq, st, run);
 		st->queued = 0;
 		rep_reset(&S.r);
-		done = run_into(st, &S.r, CHUNK, &sent);
-		budget -= sent;
+		if (st->is_job) {
+			done = job_run(st, &S.r, JOB_CHUNK);
+			budget -= CHUNK;
+		} else {
+			done = run_into(st, &S.r, CHUNK, &sent);
+			budget -= sent;
+		}
 		p = rep_data(&S.r, &len);
-		core_send(st->s->id, p, len);
+		if (st->is_job)
+			core_ack(st->s->id, p, len);
+		else
+			core_send(st->s->id, p, len);
 		if (done)
 			stream_free(st);
 		else if (runnable(st)) {
@@ -423,6 +533,27 @@ stream_watch(struct ctx *c, const struct stream_opts *o)
 	first_chunk(c, st);
 }
 
+void
+stream_delete_tree(struct ctx *c, unsigned nchain)
+{
+	struct stream_opts o;
+	struct stream	*st;
+
+	memset(&o, 0, sizeof(o));
+	o.maxdepth = TREE_DEPTH_ANY;
+	o.empty = 1;
+	o.nchain = nchain;
+	if ((st = stream_new(c, 0, &o)) == NULL || open_cursor(c, st) == -1)
+		return;
+	st->is_job = 1;
+	st->phase = nchain > 0 ? PH_START : PH_WALK;
+	mpbuf_add(&st->base, c->path->data, c->path->len);
+	if (job_run(st, c->r, JOB_CHUNK))
+		stream_free(st);	/* done: the reply is in c->r */
+	else
+		schedule(st);
+}
+
 static void
 end_stream(struct stream *st, const char *err)
 {
@@ -482,7 +613,8 @@ find(struct csession *s, int64_t seq)
 	struct stream	*st;
 
 	LIST_FOREACH(st, &s->streams, sess)
-		if (st->seq == seq && st->phase < PH_DONE)
+		if (st->seq == seq && st->phase < PH_DONE &&
+		    (!st->is_job || st->o.nchain > 0))
 			return st;
 	return NULL;
 }
