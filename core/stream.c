@@ -41,7 +41,6 @@
 #define JOB_CHUNK	1024		/* delete_tree deletions per run */
 #define PUMP_BUDGET	4096		/* messages per loop turn */
 #define PENDING_HIGH	(1u << 20)	/* bytes queued to netd */
-#define MAX_STREAMS	1024		/* per session */
 
 enum phase { PH_START, PH_WALK, PH_UPTODATE, PH_LIVE, PH_END, PH_DONE };
 
@@ -236,6 +235,27 @@ send_error(struct stream *st, struct reply *r, const char *err)
 	msg_end(st, r);
 }
 
+/*
+ * The original's walks skip children whose element is nil (the system
+ * subtree, below the root); `empty' lets them in at the first level
+ * only.  So get_tree of the root does not list auth and ACL data.
+ */
+static int
+nil_hidden(const struct stream *st)
+{
+	const uint8_t	*p, *el;
+	size_t		 len, off = 0, elen;
+	unsigned	 i = 0;
+
+	p = tree_cursor_path(st->cur, &len);
+	while (mp_path_next(p, len, &off, &el, &elen) == 1) {
+		if (elen == 1 && el[0] == 0xc0 && !(i == 0 && st->o.empty))
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
 /* One message into r: 1 sent, 0 nothing to send now, -1 stream done. */
 static int
 step(struct stream *st, struct reply *r)
@@ -253,6 +273,8 @@ step(struct stream *st, struct reply *r)
 		while ((e = tree_cursor_next(st->cur)) != NULL) {
 			if (st->is_watch && entry_tock(e) > st->start_tock)
 				continue;	/* its change is queued */
+			if (nil_hidden(st))
+				continue;
 			send_walk_item(st, r, e);
 			return 1;
 		}
@@ -447,10 +469,6 @@ stream_new(struct ctx *c, int is_watch, const struct stream_opts *o)
 {
 	struct stream	*st;
 
-	if (c->s->nstreams >= MAX_STREAMS) {
-		ctx_error(c, "RuntimeError('too many open streams')");
-		return NULL;
-	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		ctx_error(c, "MemoryError()");
 		return NULL;
