@@ -106,10 +106,14 @@ rss_of() {
 	awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"
 }
 
-# The pid of moatd's child with this role.
+# The pid of moatd's child with this role, from /proc (no procps needed).
 child_pid() {
-	ps -o pid=,args= --ppid "$MOATD_PID" |
-	    awk -v r="$1" '$2 == "moatd:" && $3 == r { print $1 }'
+	for d in /proc/[0-9]*; do
+		ppid=$(sed 's/.*) //' "$d/stat" 2>/dev/null | cut -d' ' -f2)
+		[ "$ppid" = "$MOATD_PID" ] || continue
+		tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -q "^moatd: $1 " &&
+		    echo "${d#/proc/}"
+	done
 }
 
 # One CSV row, without the header: field $2 in the header's order.
