@@ -51,7 +51,7 @@ struct bconn {
 	int			 greeted;
 	int			 watcher;
 	uint64_t		 seq;		/* the last one sent */
-	uint64_t		 base;		/* first seq of the batch */
+	uint64_t		 base;		/* its first seq */
 	unsigned		 pending;	/* replies still due */
 	uint64_t		 t0;		/* when the batch left */
 	uint8_t			*got;		/* per batch slot */
@@ -69,7 +69,7 @@ struct bench {
 	unsigned		 nconns, ready;
 	uint64_t		 issued, answered, events;
 	uint64_t		 start, last;
-	uint64_t		*settime;	/* watch: by key % WATCH_RING */
+	uint64_t		*settime;	/* watch: key % WATCH_RING */
 	uint64_t		 rng;
 	struct mpbuf		 out, path;
 	msgpack_packer		 pk, ppk;
@@ -368,7 +368,7 @@ static int
 event_key(struct bconn *c, const struct reply *r, uint64_t *key)
 {
 	struct mpval_head h;
-	const uint8_t	*p = r->path, *end = r->path + r->pathlen, *last = NULL;
+	const uint8_t	*p = r->path, *end = p + r->pathlen, *last = NULL;
 	size_t		 n, i;
 	uint64_t	 k = 0;
 

@@ -21,13 +21,13 @@ enum bench_test {
 };
 
 struct bench_opts {
-	const char	*host, *port;	/* NULL: moatctl's global -h/-p */
+	const char	*host, *port;	/* NULL: the global -h/-p */
 	unsigned	 clients;	/* -c */
 	unsigned	 pipeline;	/* -P */
 	uint64_t	 requests;	/* -n */
 	uint64_t	 keyspace;	/* -r; 0: one key */
 	size_t		 datasize;	/* -d */
-	unsigned	 tests;		/* -t, bit (1 << enum bench_test) */
+	unsigned	 tests;		/* -t: 1 << enum bench_test */
 	int		 quiet;		/* -q */
 	int		 csv;		/* --csv */
 	int		 sequential;	/* --sequential: keys 0 .. n-1 */
@@ -43,7 +43,7 @@ struct bench_opts {
 
 struct bench_result {
 	enum bench_test	 test;
-	uint64_t	 done;		/* replies (watch: events) measured */
+	uint64_t	 done;		/* replies (watch: events) */
 	uint64_t	 errors;
 	double		 secs;		/* wall time of the run */
 	char		 firsterr[256];

@@ -80,7 +80,8 @@ start_moatd() {
 	i=0
 	until "$CTL" -h 127.0.0.1 -p "$MP" status >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || { tail "$T/moatd.log"; die "moatd does not start"; }
+		[ $i -lt 100 ] ||
+		    { tail "$T/moatd.log"; die "moatd does not start"; }
 		sleep 0.1
 	done
 }
@@ -199,8 +200,9 @@ if [ "$REDIS" -eq 1 ]; then
 	rper=$(awk -v a="$r1" -v n="$KEYS" 'BEGIN { printf "%.1f", a / n }')
 	rdelta=$(awk -v a="$r1" -v b="$r0" -v n="$KEYS" \
 	    'BEGIN { printf "%.1f", (a - b) / n }')
-	printf '  redis:      %6.1f MiB RSS, %s bytes/entry (%s above empty)\n' \
-	    "$(awk -v a="$r1" 'BEGIN { print a / 1048576 }')" "$rper" "$rdelta"
+	printf '  redis:      %6.1f MiB RSS, %s bytes/entry' \
+	    "$(awk -v a="$r1" 'BEGIN { print a / 1048576 }')" "$rper"
+	printf ' (%s above empty)\n' "$rdelta"
 	echo "  ratio (above empty): $(ratio "$mdelta" "$rdelta")"
 fi
 

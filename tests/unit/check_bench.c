@@ -46,9 +46,10 @@ START_TEST(test_all_options)
 {
 	struct bench_opts o;
 	char		 err[256];
-	char		*argv[] = { "bench", "-h", "127.0.0.1", "-p27586", "-c",
-			    "4", "-P", "16", "-n", "2000", "-r100000", "-d",
-			    "10", "-t", "SET,get,Mixed,watch", "-q", "--csv" };
+	char		*argv[] = { "bench", "-h", "127.0.0.1", "-p27586",
+			    "-c", "4", "-P", "16", "-n", "2000", "-r100000",
+			    "-d", "10", "-t", "SET,get,Mixed,watch", "-q",
+			    "--csv" };
 
 	ck_assert_msg(parse(&o, err, NARGS(argv), argv) == 0, "%s", err);
 	ck_assert_str_eq(o.host, "127.0.0.1");
@@ -68,7 +69,8 @@ START_TEST(test_tests_list)
 	struct bench_opts o;
 	char		 err[256];
 	char		*argv[] = { "bench", "-t", "watch" };
-	char		*seq[] = { "bench", "--sequential", "-n", "1000000" };
+	char		*seq[] = { "bench", "--sequential", "-n",
+			    "1000000" };
 
 	ck_assert_int_eq(parse(&o, err, NARGS(argv), argv), 0);
 	ck_assert_uint_eq(o.tests, 1u << BENCH_WATCH);
