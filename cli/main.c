@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "dump", cmd_dump, "local tools: dump file FILE" },
 	{ "log", cmd_log, "log dest [-i] FILE, log save FILE, log stop" },
 	{ "status", cmd_status, "show moatd's processes" },
+	{ "bench", cmd_bench, "benchmark the server (like redis-benchmark)" },
 	{ NULL, NULL, NULL }
 };
 
