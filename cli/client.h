@@ -37,4 +37,25 @@ msgpack_packer	*client_begin(struct client *, const char *action,
 int		 client_call(struct client *, client_item_fn fn, void *arg,
 		    char *err, size_t errlen);
 
+/*
+ * The same one step at a time, for streams that run until the caller
+ * stops them (watch): client_send() sends the request begun last,
+ * client_next() returns its next message, which stays valid until the
+ * following call.  CLIENT_STATE is a state message other than start
+ * and end ("uptodate"); CLIENT_ERROR is an error reply (its text in
+ * err); CLIENT_END the end of the request: a single reply is followed
+ * by CLIENT_END, a stream ends with its "end" message.  -1: the
+ * connection failed (err says why).
+ */
+enum client_msg {
+	CLIENT_ITEM,
+	CLIENT_STATE,
+	CLIENT_ERROR,
+	CLIENT_END
+};
+
+int		 client_send(struct client *, char *err, size_t errlen);
+int		 client_next(struct client *, const msgpack_object **,
+		    char *err, size_t errlen);
+
 #endif

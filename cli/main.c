@@ -6,6 +6,7 @@
  * read the same way moatd reads it.  Errors print one line on stderr,
  * e.g. "ServerError: ...", and exit 1.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,13 @@
 #include "lib/confyaml.h"
 #include "lib/log.h"
 #include "lib/mp.h"
+#include "lib/pathfmt.h"
 
 struct ctl ctl;
 
 static const struct command commands[] = {
+	{ "data", cmd_data, "read and change entries" },
+	{ "internal", cmd_internal, "the server's internal state" },
 	{ "status", cmd_status, "show moatd's processes" },
 	{ NULL, NULL, NULL }
 };
@@ -81,6 +85,53 @@ ctl_subcommand(const struct command *tab, int argc, char **argv,
 		if (strcmp(c->name, argv[0]) == 0)
 			return c->fn(argc, argv);
 	ctl_fail("moatctl %s: unknown subcommand '%s'", group, argv[0]);
+}
+
+void
+ctl_server_fail(const char *err)
+{
+	ctl_fail("ServerError: %s", err);
+}
+
+/*
+ * Path text to a packed path.  On a syntax error show the text with a
+ * caret under the character the message's "at position N" names.
+ */
+void
+ctl_path(const char *text, struct mpbuf *out)
+{
+	const char	*at;
+	char		 err[256];
+	long		 pos = 0;
+
+	if (pathfmt_parse(text, out, err, sizeof(err)) == 0)
+		return;
+	if ((at = strstr(err, "at position ")) != NULL)
+		pos = strtol(at + 12, NULL, 10);
+	fprintf(stderr, "moatctl: bad path: %s\n", err);
+	if (pos > 0 && strchr(text, '\n') == NULL)
+		fprintf(stderr, "  %s\n  %*s^\n", text, (int)(pos - 1), "");
+	exit(1);
+}
+
+long long
+ctl_number(const char *s, const char *what, long long min, long long max)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		ctl_fail("moatctl: %s: not a number from %lld to %lld: %s",
+		    what, min, max, s);
+	return v;
+}
+
+int
+ctl_wants_help(int argc, char **argv)
+{
+	return argc > 1 && strcmp(argv[1], "--help") == 0;
 }
 
 static void

@@ -6,6 +6,8 @@
 
 #include <msgpack.h>
 
+#include "lib/mp.h"
+
 struct client;
 
 struct ctl {
@@ -29,6 +31,20 @@ void		 ctl_fail(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 int		 ctl_subcommand(const struct command *, int, char **,
 		    const char *group);
+void		 ctl_server_fail(const char *)
+		    __attribute__((noreturn));
+/* Parse path text, or exit showing where it is wrong. */
+void		 ctl_path(const char *, struct mpbuf *);
+long long	 ctl_number(const char *, const char *what, long long min,
+		    long long max);
+/* The first argument after the command is "--help". */
+int		 ctl_wants_help(int, char **);
+
+/* data.c */
+int	cmd_data(int, char **);
+
+/* internal.c */
+int	cmd_internal(int, char **);
 
 /* status.c */
 int	cmd_status(int, char **);

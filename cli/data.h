@@ -1,0 +1,36 @@
+/*
+ * data.h - the parts of "moatctl data" (data.c: dispatch, get, list;
+ * dataset.c: set, delete; monitor.c: monitor, update).
+ */
+#ifndef MOAT_CLI_DATA_H
+#define MOAT_CLI_DATA_H
+
+#include <stdio.h>
+
+#include <msgpack.h>
+
+#include "lib/mp.h"
+
+struct client;
+
+/* What every data subcommand gets: the entry's path. */
+struct dpath {
+	const char	*text;
+	struct mpbuf	 packed;
+};
+
+int	data_set(const struct dpath *, int, char **);
+int	data_delete(const struct dpath *, int, char **);
+int	data_monitor(const struct dpath *, int, char **);
+int	data_update(const struct dpath *, int, char **);
+
+/* data.c */
+/* Pack {"node": node, "tick": tick} from "--last NODE TICK". */
+void	data_pack_last(msgpack_packer *, const char *node, const char *tick);
+/* Python's str() of a value on f, for the plain output modes. */
+void	data_print_str(FILE *, const msgpack_object *);
+/* A one-line usage error for subcommand sub, with its usage text. */
+void	data_usage_fail(const char *sub, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+#endif
