@@ -7,6 +7,7 @@
  * e.g. "ServerError: ...", and exit 1.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,11 @@ load_config(const char *file, char **sets, int nsets)
 		ctl_fail("moatctl: cannot read back the config");
 }
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'H' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
@@ -175,11 +181,12 @@ main(int argc, char **argv)
 	int64_t		 p;
 
 	log_init("moatctl", 0, 0);
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		usage(0);
 	/* "+": options stop at the command, which has its own. */
-	while ((ch = getopt(argc, argv, "+c:C:h:p:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:C:h:p:v", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'H':
+			usage(0);
 		case 'c':
 			file = optarg;
 			break;
