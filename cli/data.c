@@ -161,7 +161,9 @@ cmd_data(int argc, char **argv)
 	if (argc == 2) {
 		char	*get[] = { "get", NULL };
 
-		return data_get(&p, 1, get);
+		rc = data_get(&p, 1, get);
+		mpbuf_free(&p.packed);
+		return rc;
 	}
 	if ((s = find_sub(argv[2])) == NULL) {
 		fprintf(stderr, "moatctl data: unknown subcommand '%s'\n",

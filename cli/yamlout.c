@@ -137,14 +137,21 @@ yo_scalar(struct yout *y, const char *tag, const char *s, size_t n,
 static int
 is_ambiguous(struct yout *y, const char *s, size_t n)
 {
-	regmatch_t	 m;
+	char		*t;
+	int		 rc;
 
-	if (n == 0)
+	/* quoting is always safe; a NUL inside gets it too */
+	if (n == 0 || memchr(s, '\0', n) != NULL)
 		return 1;
-	/* REG_STARTEND: match exactly n bytes, no NUL needed */
-	m.rm_so = 0;
-	m.rm_eo = (regoff_t)n;
-	return regexec(&y->re, s, 1, &m, REG_STARTEND) == 0;
+	/*
+	 * A NUL-terminated copy rather than REG_STARTEND: sanitizers'
+	 * regexec() reads up to a NUL whatever the flags say.
+	 */
+	if ((t = strndup(s, n)) == NULL)
+		fatal("strndup");
+	rc = regexec(&y->re, t, 0, NULL, 0) == 0;
+	free(t);
+	return rc;
 }
 
 /* base64 with a newline after every 76 characters and at the end. */
