@@ -127,15 +127,26 @@ set_opts(int argc, char **argv, struct setargs *a)
 		data_usage_fail("set", "-n and -l are mutually exclusive");
 }
 
-/* The request's chain: -l, -n, or what we read. */
+/*
+ * The request's chain: -l, -n, or what we read (nil for "no value").
+ * A value read without a chain leaves the write unconditional.
+ */
+static int
+has_chain(const struct setargs *a, const struct readback *rb)
+{
+	return a->last_node || a->new || !rb->has_value || rb->chain.len > 0;
+}
+
 static void
 pack_chain(msgpack_packer *pk, const struct setargs *a,
     const struct readback *rb)
 {
+	if (!has_chain(a, rb))
+		return;
 	mp_pack_str(pk, "chain");
 	if (a->last_node)
 		data_pack_last(pk, a->last_node, a->last_tick);
-	else if (a->new || !rb->has_value || rb->chain.len == 0)
+	else if (a->new || !rb->has_value)
 		msgpack_pack_nil(pk);
 	else
 		msgpack_pack_bin_body(pk, rb->chain.data, rb->chain.len);
@@ -171,7 +182,7 @@ data_set(const struct dpath *p, int argc, char **argv)
 	if (rc == -1)
 		ctl_fail("moatctl: %s", err);
 	pk = client_begin(c, rc ? "set_value" : "delete_value",
-	    2 + rc + (a.prev != NULL));
+	    1 + rc + (a.prev != NULL) + has_chain(&a, &rb));
 	mp_pack_str(pk, "path");
 	mp_pack_path(pk, p->packed.data, p->packed.len);
 	if (rc) {
