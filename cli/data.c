@@ -130,6 +130,72 @@ data_pack_last(msgpack_packer *pk, const char *node, const char *tick)
 	    INT64_MAX));
 }
 
+static int
+is_key(const msgpack_object *k, const char *s)
+{
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size ==
+	    strlen(s) && memcmp(k->via.str.ptr, s, k->via.str.size) == 0;
+}
+
+static int
+dropped(const msgpack_object *k, int droppath)
+{
+	return is_key(k, "seq") || is_key(k, "wseq") || is_key(k, "depth") ||
+	    (droppath && is_key(k, "path"));
+}
+
+void
+data_pack_meta(msgpack_packer *pk, const msgpack_object *o,
+    const uint8_t *path, size_t plen, int droppath, uint32_t extra)
+{
+	const msgpack_object_kv *kv;
+	uint32_t	 i, n = 0;
+
+	if (o->type != MSGPACK_OBJECT_MAP)
+		ctl_fail("moatctl: unexpected reply from the server");
+	for (i = 0; i < o->via.map.size; i++)
+		n += !dropped(&o->via.map.ptr[i].key, droppath);
+	msgpack_pack_map(pk, n + extra);
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		if (dropped(&kv->key, droppath))
+			continue;
+		msgpack_pack_object(pk, kv->key);
+		if (path != NULL && is_key(&kv->key, "path"))
+			mp_pack_path(pk, path, plen);
+		else
+			msgpack_pack_object(pk, kv->val);
+	}
+}
+
+const msgpack_object *
+data_unpack(msgpack_unpacked *u, const struct mpbuf *b)
+{
+	size_t		 off = 0;
+
+	if (msgpack_unpack_next(u, (const char *)b->data, b->len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS)
+		ctl_fail("moatctl: cannot read back a packed value");
+	return &u->data;
+}
+
+void
+data_print_meta(const msgpack_object *o)
+{
+	struct mpbuf	 b;
+	msgpack_packer	 pk;
+	msgpack_unpacked u;
+
+	mpbuf_init(&b);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	data_pack_meta(&pk, o, NULL, 0, 0, 0);
+	msgpack_unpacked_init(&u);
+	if (yamlout_value(stdout, data_unpack(&u, &b)) == -1)
+		ctl_fail("moatctl: cannot print the reply");
+	msgpack_unpacked_destroy(&u);
+	mpbuf_free(&b);
+}
+
 void
 data_print_str(FILE *f, const msgpack_object *o)
 {
@@ -241,6 +307,10 @@ print_value(const msgpack_object *o, void *arg)
 	const struct getstate *st = arg;
 	const msgpack_object *v = mp_map_get(o, "value");
 
+	if (ctl.meta && !st->g->raw) {
+		data_print_meta(o);
+		return 0;
+	}
 	if (v == NULL) {
 		if (ctl.verbose)
 			fprintf(stderr, "No data at %s\n", st->p->text);
@@ -272,7 +342,6 @@ print_item(const uint8_t *path, size_t len, const msgpack_object *v,
 	struct mpbuf	 b;
 	msgpack_packer	 pk;
 	msgpack_unpacked u;
-	size_t		 off = 0;
 
 	mpbuf_init(&b);
 	msgpack_packer_init(&pk, &b, mpbuf_write);
@@ -287,8 +356,7 @@ print_item(const uint8_t *path, size_t len, const msgpack_object *v,
 			msgpack_pack_nil(&pk);
 	}
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)b.data, b.len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS || yamlout_value(stdout, &u.data) == -1)
+	if (yamlout_value(stdout, data_unpack(&u, &b)) == -1)
 		ctl_fail("moatctl: cannot print an entry");
 	msgpack_unpacked_destroy(&u);
 	mpbuf_free(&b);
@@ -302,12 +370,29 @@ tree_item(const msgpack_object *o, void *arg)
 	const struct getopts *g = st->g;
 	const msgpack_object *v = mp_map_get(o, "value");
 	msgpack_object	 nil = { .type = MSGPACK_OBJECT_NIL };
+	msgpack_unpacked u;
+	msgpack_packer	 pk;
+	struct mpbuf	 m;
 	const uint8_t	*path;
 	const char	*why;
 	size_t		 len;
 
 	if (pathlong_next(&st->pl, o, &path, &len, &why) != 1) {
 		st->bad = 1;
+		return 0;
+	}
+	if (ctl.meta && !g->list) {
+		/* the whole item stands in for the value */
+		mpbuf_init(&m);
+		msgpack_packer_init(&pk, &m, mpbuf_write);
+		data_pack_meta(&pk, o, NULL, 0, 1, 0);
+		msgpack_unpacked_init(&u);
+		if (st->tree != NULL)
+			yamltree_add(st->tree, path, len, data_unpack(&u, &m));
+		else
+			print_item(path, len, data_unpack(&u, &m), 0);
+		msgpack_unpacked_destroy(&u);
+		mpbuf_free(&m);
 		return 0;
 	}
 	if (st->tree != NULL) {
@@ -335,7 +420,7 @@ run_get(const struct dpath *p, const struct getopts *g)
 		pk = client_begin(c, "get_value", 2);
 		mp_pack_str(pk, "path");
 		mp_pack_path(pk, p->packed.data, p->packed.len);
-		mp_pack_kv_int(pk, "nchain", 0);
+		mp_pack_kv_int(pk, "nchain", ctl.meta ? 3 : 0);
 		if (client_call(c, print_value, &st, err, sizeof(err)) == -1)
 			ctl_server_fail(err);
 		client_close(c);
@@ -345,7 +430,7 @@ run_get(const struct dpath *p, const struct getopts *g)
 	    (g->mindepth > 0) + g->empty);
 	mp_pack_str(pk, "path");
 	mp_pack_path(pk, p->packed.data, p->packed.len);
-	mp_pack_kv_int(pk, "nchain", 0);
+	mp_pack_kv_int(pk, "nchain", ctl.meta ? 3 : 0);
 	if (g->maxdepth >= 0)
 		mp_pack_kv_int(pk, "max_depth", g->maxdepth);
 	if (g->mindepth > 0)

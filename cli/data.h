@@ -27,6 +27,16 @@ int	data_update(const struct dpath *, int, char **);
 /* data.c */
 /* Pack {"node": node, "tick": tick} from "--last NODE TICK". */
 void	data_pack_last(msgpack_packer *, const char *node, const char *tick);
+/*
+ * -m output: pack reply o without the protocol's seq, wseq and depth,
+ * its path replaced by path (if not NULL) or left out (droppath), and
+ * room for `extra' more fields.  data_print_meta() prints such a reply.
+ */
+void	data_pack_meta(msgpack_packer *, const msgpack_object *o,
+	    const uint8_t *path, size_t plen, int droppath, uint32_t extra);
+void	data_print_meta(const msgpack_object *o);
+/* Unpack what we packed ourselves; fatal if that fails. */
+const msgpack_object *data_unpack(msgpack_unpacked *, const struct mpbuf *);
 /* Python's str() of a value on f, for the plain output modes. */
 void	data_print_str(FILE *, const msgpack_object *);
 /* A one-line usage error for subcommand sub, with its usage text. */

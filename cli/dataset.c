@@ -63,6 +63,14 @@ read_entry(struct client *c, const struct dpath *p, struct readback *rb)
 		ctl_server_fail(err);
 }
 
+/* -m: the reply of set or delete, as YAML. */
+static int
+print_reply(const msgpack_object *o, void *arg)
+{
+	data_print_meta(o);
+	return 0;
+}
+
 /* Two-word option: the second word follows optarg. */
 static const char *
 second_arg(const char *sub, int argc, char **argv, int opt)
@@ -182,9 +190,10 @@ data_set(const struct dpath *p, int argc, char **argv)
 	if (rc == -1)
 		ctl_fail("moatctl: %s", err);
 	pk = client_begin(c, rc ? "set_value" : "delete_value",
-	    1 + rc + (a.prev != NULL) + has_chain(&a, &rb));
+	    2 + rc + (a.prev != NULL) + has_chain(&a, &rb));
 	mp_pack_str(pk, "path");
 	mp_pack_path(pk, p->packed.data, p->packed.len);
+	mp_pack_kv_int(pk, "nchain", ctl.meta ? 3 : 0);
 	if (rc) {
 		mp_pack_str(pk, "value");
 		msgpack_pack_bin_body(pk, val.data, val.len);
@@ -192,7 +201,8 @@ data_set(const struct dpath *p, int argc, char **argv)
 	if (a.prev != NULL)
 		mp_pack_kv_str(pk, "prev", a.prev);
 	pack_chain(pk, &a, &rb);
-	if (client_call(c, NULL, NULL, err, sizeof(err)) == -1)
+	if (client_call(c, ctl.meta ? print_reply : NULL, NULL, err,
+	    sizeof(err)) == -1)
 		ctl_server_fail(err);
 	client_close(c);
 	msgpack_unpacked_destroy(&u);
@@ -260,7 +270,7 @@ data_delete(const struct dpath *p, int argc, char **argv)
 	    2 + (prev != NULL) + (node != NULL));
 	mp_pack_str(pk, "path");
 	mp_pack_path(pk, p->packed.data, p->packed.len);
-	mp_pack_kv_int(pk, "nchain", 0);
+	mp_pack_kv_int(pk, "nchain", ctl.meta ? 3 : 0);
 	if (prev != NULL) {
 		mp_pack_str(pk, "prev");
 		msgpack_pack_bin_body(pk, pv.data, pv.len);
@@ -269,7 +279,9 @@ data_delete(const struct dpath *p, int argc, char **argv)
 		mp_pack_str(pk, "chain");
 		data_pack_last(pk, node, tick);
 	}
-	if (client_call(c, NULL, NULL, err, sizeof(err)) == -1)
+	/* delete_tree with nchain streams the deleted entries */
+	if (client_call(c, ctl.meta ? print_reply : NULL, NULL, err,
+	    sizeof(err)) == -1)
 		ctl_server_fail(err);
 	client_close(c);
 	mpbuf_free(&pv);

@@ -37,12 +37,13 @@ usage(int rc)
 	const struct command *c;
 
 	fprintf(rc ? stderr : stdout,
-	    "usage: moatctl [-v] [-h host] [-p port] [-c file] "
+	    "usage: moatctl [-mv] [-h host] [-p port] [-c file] "
 	    "[-C key=value] command [args]\n"
 	    "  -h host       server (kv.conn.host; a /path is a Unix socket)\n"
 	    "  -p port       port (kv.conn.port)\n"
 	    "  -c file       YAML config file\n"
 	    "  -C key=value  set a config key (repeatable)\n"
+	    "  -m            print metadata (chain, tock) with results\n"
 	    "  -v            more verbose\n"
 	    "commands:\n");
 	for (c = commands; c->name; c++)
@@ -182,7 +183,7 @@ main(int argc, char **argv)
 
 	log_init("moatctl", 0, 0);
 	/* "+": options stop at the command, which has its own. */
-	while ((ch = getopt_long(argc, argv, "+c:C:h:p:v", longopts,
+	while ((ch = getopt_long(argc, argv, "+c:C:h:mp:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'H':
@@ -200,6 +201,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			port = optarg;
+			break;
+		case 'm':
+			ctl.meta = 1;
 			break;
 		case 'v':
 			ctl.verbose++;

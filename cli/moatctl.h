@@ -14,6 +14,7 @@ struct ctl {
 	const char	*host;
 	const char	*port;
 	int		 verbose;
+	int		 meta;		/* -m: show chains and tocks */
 	msgpack_object	 conf;		/* the effective config tree */
 };
 

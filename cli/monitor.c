@@ -59,29 +59,10 @@ print_record(const struct monitor *m, const msgpack_object *o,
 	struct timeval	 tv;
 	struct tm	 tm;
 	char		 ts[64];
-	uint32_t	 i, n = 0;
-	size_t		 off = 0;
 
-	for (i = 0; i < o->via.map.size; i++)
-		if (!is_key(&o->via.map.ptr[i].key, "seq") &&
-		    !is_key(&o->via.map.ptr[i].key, "wseq") &&
-		    !is_key(&o->via.map.ptr[i].key, "depth"))
-			n++;
 	mpbuf_init(&b);
 	msgpack_packer_init(&pk, &b, mpbuf_write);
-	msgpack_pack_map(&pk, n + (m->live ? 2 : 0));
-	for (i = 0; i < o->via.map.size; i++) {
-		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-
-		if (is_key(&kv->key, "seq") || is_key(&kv->key, "wseq") ||
-		    is_key(&kv->key, "depth"))
-			continue;
-		msgpack_pack_object(&pk, kv->key);
-		if (path != NULL && is_key(&kv->key, "path"))
-			mp_pack_path(&pk, path, plen);
-		else
-			msgpack_pack_object(&pk, kv->val);
-	}
+	data_pack_meta(&pk, o, path, plen, 0, m->live ? 2 : 0);
 	if (m->live) {
 		gettimeofday(&tv, NULL);
 		localtime_r(&tv.tv_sec, &tm);
@@ -93,8 +74,7 @@ print_record(const struct monitor *m, const msgpack_object *o,
 		mp_pack_kv_str(&pk, "_time", ts);
 	}
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)b.data, b.len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS || yamlout_doc(stdout, &u.data) == -1)
+	if (yamlout_doc(stdout, data_unpack(&u, &b)) == -1)
 		ctl_fail("moatctl: cannot print a record");
 	msgpack_unpacked_destroy(&u);
 	mpbuf_free(&b);
@@ -209,7 +189,7 @@ data_monitor(const struct dpath *p, int argc, char **argv)
 	mp_pack_str(pk, "path");
 	mp_pack_path(pk, p->packed.data, p->packed.len);
 	mp_pack_kv_bool(pk, "fetch", m.state);
-	mp_pack_kv_int(pk, "nchain", 0);
+	mp_pack_kv_int(pk, "nchain", ctl.meta ? 3 : 0);
 	if (m.only)
 		mp_pack_kv_int(pk, "max_depth", 0);
 	pathlong_init(&m.pl, m.pathonly ? NULL : p->packed.data,
@@ -304,7 +284,6 @@ data_update(const struct dpath *p, int argc, char **argv)
 	FILE		*f = stdin;
 	const char	*file = NULL;
 	char		 err[512];
-	size_t		 off;
 	int		 ch, rc, line;
 
 	while ((ch = getopt_long(argc, argv, "+i:", lo, NULL)) != -1) {
@@ -322,11 +301,7 @@ data_update(const struct dpath *p, int argc, char **argv)
 	mpbuf_init(&doc);
 	msgpack_unpacked_init(&u);
 	while ((rc = yamlin_next(yi, &doc, &line, err, sizeof(err))) == 1) {
-		off = 0;
-		if (msgpack_unpack_next(&u, (const char *)doc.data, doc.len,
-		    &off) != MSGPACK_UNPACK_SUCCESS)
-			ctl_fail("moatctl: cannot read back a record");
-		if (u.data.type == MSGPACK_OBJECT_MAP)
+		if (data_unpack(&u, &doc)->type == MSGPACK_OBJECT_MAP)
 			update_one(c, p, &u.data, line);
 	}
 	if (rc == -1)
