@@ -814,3 +814,9 @@ pathfmt_format(const uint8_t *packed, size_t len)
 	mpbuf_add(&out, "", 1);
 	return (char *)out.data;
 }
+
+int
+pathfmt_repr(struct mpbuf *out, const msgpack_object *o)
+{
+	return put_repr(out, o, 0);
+}

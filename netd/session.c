@@ -336,13 +336,33 @@ session_add_listener(int fd, int is_unix)
 	    (void *)(intptr_t)is_unix, LEV_OPT_CLOSE_ON_FREE, 0, fd);	/* 0: the master called listen() */
 	if (l == NULL)
 		fatalx("evconnlistener_new");
+	if (S.core == NULL)
+		evconnlistener_disable(l);
 	S.listeners[S.nlisteners++] = l;
+}
+
+/*
+ * Accept only while core is there: until then new clients wait in the
+ * kernel's backlog instead of being closed at once (at start-up, and
+ * while core restarts).
+ */
+static void
+listeners_enable(int on)
+{
+	int	 i;
+
+	for (i = 0; i < S.nlisteners; i++)
+		if (on)
+			evconnlistener_enable(S.listeners[i]);
+		else
+			evconnlistener_disable(S.listeners[i]);
 }
 
 void
 session_core_up(struct ipc_chan *c)
 {
 	S.core = c;
+	listeners_enable(1);
 }
 
 /* Without core every session's state is gone: clients must reconnect. */
@@ -352,6 +372,7 @@ session_core_down(void)
 	uint32_t	 i;
 
 	S.core = NULL;
+	listeners_enable(0);
 	for (i = 0; i < S.nslots; i++)
 		if (S.slots[i])
 			session_free(S.slots[i], 0);

@@ -225,3 +225,136 @@ def main():
         sys.stdout.flush()
     print("RESULT %d %d" % (passed, failed))
     sys.exit(1 if failed else 0)
+
+
+# ---------------------------------------------------------------------
+# Protocol client (branch core): raw MoaT-KV client protocol over TCP.
+# Paths travel as msgpack ext 3; Path below is how tests write them.
+# ---------------------------------------------------------------------
+import msgpack  # noqa: E402
+
+
+class Path(tuple):
+    """A MoaT-KV path: packed as ext type 3, elements concatenated."""
+
+    def __new__(cls, *elems):
+        return super().__new__(cls, elems)
+
+    def __repr__(self):
+        return "Path%s" % (tuple.__repr__(self),)
+
+
+def _default(obj):
+    if isinstance(obj, Path):
+        return msgpack.ExtType(3, b"".join(
+            msgpack.packb(e, use_bin_type=True) for e in obj))
+    raise TypeError("cannot pack %r" % (obj,))
+
+
+def _ext_hook(code, data):
+    if code == 3:
+        u = msgpack.Unpacker(use_list=False, raw=False)
+        u.feed(data)
+        return Path(*list(u))
+    return msgpack.ExtType(code, data)
+
+
+def pack(obj):
+    return msgpack.packb(obj, default=_default, use_bin_type=True)
+
+
+class Client:
+    """One protocol connection.  Reads the greeting; sends the seq-0
+    hello {seq:0, qlen} unless qlen is None."""
+
+    def __init__(self, port, qlen=None, timeout=5.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout)
+        self.sock.settimeout(timeout)
+        self.unp = msgpack.Unpacker(ext_hook=_ext_hook, raw=False,
+                                    strict_map_key=False)
+        self.pending = []
+        self.seq = 0
+        self.greeting = self.recv()
+        if qlen is not None:
+            self.send({"seq": 0, "qlen": qlen})
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, msg):
+        self.sock.sendall(msg if isinstance(msg, bytes) else pack(msg))
+
+    def recv(self, timeout=None):
+        """The next message; raises socket.timeout, EOFError."""
+        if self.pending:
+            return self.pending.pop(0)
+        old = self.sock.gettimeout()
+        if timeout is not None:
+            self.sock.settimeout(timeout)
+        try:
+            while True:
+                for m in self.unp:
+                    return m
+                data = self.sock.recv(65536)
+                if not data:
+                    raise EOFError("connection closed")
+                self.unp.feed(data)
+        finally:
+            self.sock.settimeout(old)
+
+    def recv_seq(self, seq, timeout=None):
+        """The next message for seq; others are kept for later."""
+        kept = []
+        try:
+            while True:
+                m = self.recv(timeout)
+                if isinstance(m, dict) and m.get("seq") == seq:
+                    return m
+                kept.append(m)
+        finally:
+            self.pending[:0] = kept
+
+    def nothing(self, timeout=0.3):
+        """True if no message arrives within timeout."""
+        try:
+            m = self.recv(timeout)
+        except socket.timeout:
+            return True
+        self.pending.insert(0, m)
+        return False
+
+    def next_seq(self):
+        self.seq += 1
+        return self.seq
+
+    def call(self, action, **kw):
+        """A single-reply request; returns the reply map."""
+        seq = self.next_seq()
+        kw.update(action=action, seq=seq)
+        self.send(kw)
+        return self.recv_seq(seq)
+
+    def stream(self, action, ack=False, **kw):
+        """A multi-reply request: the list of messages through end."""
+        seq = self.next_seq()
+        kw.update(action=action, seq=seq)
+        self.send(kw)
+        out = []
+        while True:
+            m = self.recv_seq(seq)
+            out.append(m)
+            if ack and "wseq" in m:
+                self.send({"seq": seq, "state": "ack", "ack": m["wseq"]})
+            if m.get("state") == "end":
+                return out
+
+
+def full_paths(base, items):
+    """Undo get_tree/watch depth compression: full path of each item."""
+    prev = []
+    out = []
+    for m in items:
+        rel = prev[:m["depth"]] + list(m["path"])
+        prev = rel
+        out.append(tuple(base) + tuple(rel))
+    return out

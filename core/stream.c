@@ -1,0 +1,527 @@
+/*
+ * stream.c - get_tree and watch streams, flow control, the pump.
+ *
+ * Each stream moves through phases: START (send {state:start}), WALK
+ * (entries from a tree cursor), UPTODATE (watch with fetch), LIVE
+ * (watch: queued changes), END (an optional error item, then
+ * {state:end}).  step() produces one message if the flow-control
+ * window allows; stream_run() calls it for a chunk and hands the
+ * chunk to netd as one reply.  Streams with work wait in the run queue
+ * that the pump event serves, a bounded chunk per stream per turn, and
+ * only while netd's channel has less than PENDING_HIGH bytes queued.
+ *
+ * Queued watch items are bounded per watch (a quarter of
+ * kv.server.max_out) and for all watches together (16 times that).
+ *
+ * A watch item is packed when the change happens (the entry may change
+ * again before it is sent) and kept in the stream's queue as
+ * [u32 len][u8 nkeys][fields]; its path is compressed against the
+ * previous queued item, the first one with depth 0, so the client can
+ * rebuild it whatever came before.  Entries changed after the watch
+ * started are skipped by the fetch walk: their change is in the queue.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "core/core.h"
+#include "core/stream.h"
+#include "core/watch.h"
+#include "ipc/ipc.h"
+#include "ipc/proc.h"
+#include "lib/log.h"
+
+#define CHUNK		256		/* messages per stream per run */
+#define PUMP_BUDGET	4096		/* messages per loop turn */
+#define PENDING_HIGH	(1u << 20)	/* bytes queued to netd */
+#define MAX_STREAMS	1024		/* per session */
+
+enum phase { PH_START, PH_WALK, PH_UPTODATE, PH_LIVE, PH_END, PH_DONE };
+
+struct stream {
+	LIST_ENTRY(stream)	 sess;
+	TAILQ_ENTRY(stream)	 run;
+	struct csession		*s;
+	int64_t			 seq;
+	int			 is_watch;
+	enum phase		 phase;
+	int			 queued;	/* in the run queue */
+	int			 force;		/* ending: ignore the window */
+	const char		*err;		/* error item before end */
+	uint64_t		 wseq;
+	int64_t			 acked;
+	unsigned		 qlen;
+	struct stream_opts	 o;
+	struct tree_cursor	*cur;
+	struct mpbuf		 prev;		/* walk path compression */
+	uint64_t		 start_tock;
+	struct watchpoint	*wp;
+	struct mpbuf		 q;		/* queued watch items */
+	size_t			 qhead;
+	struct mpbuf		 qprev;
+};
+
+static struct {
+	TAILQ_HEAD(, stream)	 runq;
+	struct event		*pump;
+	struct event		*later;
+	struct reply		 r;
+	struct reply		 qr;		/* packing watch items */
+	size_t			 max_queue;	/* per watch */
+	size_t			 max_total;	/* all watches */
+	size_t			 total;		/* queued now */
+} S = { .max_queue = 4u << 20, .max_total = 64u << 20 };
+
+static void	pump_cb(int, short, void *);
+
+void
+stream_init(void)
+{
+	TAILQ_INIT(&S.runq);
+	rep_init(&S.r);
+	rep_init(&S.qr);
+	if ((S.pump = event_new(proc_base(), -1, 0, pump_cb, NULL)) == NULL ||
+	    (S.later = evtimer_new(proc_base(), pump_cb, NULL)) == NULL)
+		fatalx("event_new");
+}
+
+void
+stream_shutdown(void)
+{
+	if (S.pump) {
+		event_free(S.pump);
+		event_free(S.later);
+		S.pump = S.later = NULL;
+	}
+	rep_free(&S.r);
+	rep_free(&S.qr);
+}
+
+void
+stream_set_limit(size_t max)
+{
+	S.max_queue = max;
+	S.max_total = max * 16;
+}
+
+/* Forget the queued bytes of a stream (sent, dropped or freed). */
+static void
+queue_drop(struct stream *st)
+{
+	S.total -= st->q.len - st->qhead;
+	mpbuf_free(&st->q);
+	st->qhead = 0;
+}
+
+static void
+schedule(struct stream *st)
+{
+	if (!st->queued) {
+		TAILQ_INSERT_TAIL(&S.runq, st, run);
+		st->queued = 1;
+	}
+	if (S.pump && !event_pending(S.later, EV_TIMEOUT, NULL))
+		event_active(S.pump, EV_TIMEOUT, 1);
+}
+
+static void
+stream_free(struct stream *st)
+{
+	if (st->queued)
+		TAILQ_REMOVE(&S.runq, st, run);
+	LIST_REMOVE(st, sess);
+	st->s->nstreams--;
+	if (st->wp)
+		watch_del(st->wp, st);
+	tree_cursor_free(st->cur);
+	mpbuf_free(&st->prev);
+	queue_drop(st);
+	mpbuf_free(&st->qprev);
+	free(st);
+}
+
+static int
+window_open(const struct stream *st)
+{
+	int64_t	 win;
+
+	if (st->qlen == 0 || st->force)
+		return 1;
+	win = st->qlen > 1 ? st->qlen - 1 : 1;
+	return (int64_t)st->wseq - st->acked < win;
+}
+
+static void
+msg_end(struct stream *st, struct reply *r)
+{
+	if (st->qlen)
+		st->wseq++;
+	rep_finish(r, 1, st->seq, st->qlen ? st->wseq : 0, core_tock_read);
+}
+
+static void
+send_state(struct stream *st, struct reply *r, const char *state)
+{
+	rep_begin(r);
+	rep_str(r, "state", state);
+	msg_end(st, r);
+}
+
+/* value, chain, tock of an entry: the first fields of every item. */
+static void
+pack_entry(struct reply *r, struct entry *e, unsigned nchain)
+{
+	const uint8_t	*v;
+	size_t		 vlen;
+
+	if (entry_has_value(e)) {
+		v = entry_value(e, &vlen);
+		rep_key(r, "value");
+		rep_raw(r, v, vlen);
+	}
+	if (nchain > 0 && entry_chain(e).n > 0)
+		rep_chain(r, "chain", entry_chain(e), nchain,
+		    tree_nodes(core.tree));
+	rep_tock(r, entry_tock(e));
+}
+
+static void
+send_walk_item(struct stream *st, struct reply *r, struct entry *e)
+{
+	const uint8_t	*p;
+	size_t		 len;
+
+	p = tree_cursor_path(st->cur, &len);
+	rep_begin(r);
+	pack_entry(r, e, st->o.nchain);
+	rep_short_path(r, &st->prev, p, len);
+	msg_end(st, r);
+}
+
+static void
+send_queued(struct stream *st, struct reply *r)
+{
+	uint32_t	 len;
+	uint8_t		 nkeys;
+
+	memcpy(&len, st->q.data + st->qhead, sizeof(len));
+	nkeys = st->q.data[st->qhead + sizeof(len)];
+	rep_begin(r);
+	rep_fields(r, st->q.data + st->qhead + sizeof(len) + 1, len, nkeys, 1);
+	msg_end(st, r);
+	st->qhead += sizeof(len) + 1 + len;
+	S.total -= sizeof(len) + 1 + len;
+	if (st->qhead == st->q.len) {
+		mpbuf_reset(&st->q);
+		st->qhead = 0;
+	}
+}
+
+static void
+send_error(struct stream *st, struct reply *r, const char *err)
+{
+	rep_begin(r);
+	rep_str(r, "error", err);
+	msg_end(st, r);
+}
+
+/* One message into r: 1 sent, 0 nothing to send now, -1 stream done. */
+static int
+step(struct stream *st, struct reply *r)
+{
+	struct entry	*e;
+
+	if (!window_open(st))
+		return 0;
+	switch (st->phase) {
+	case PH_START:
+		send_state(st, r, "start");
+		st->phase = st->cur ? PH_WALK : PH_LIVE;
+		return 1;
+	case PH_WALK:
+		while ((e = tree_cursor_next(st->cur)) != NULL) {
+			if (st->is_watch && entry_tock(e) > st->start_tock)
+				continue;	/* its change is queued */
+			send_walk_item(st, r, e);
+			return 1;
+		}
+		if (tree_cursor_failed(st->cur))
+			st->err = "MemoryError()";
+		tree_cursor_free(st->cur);
+		st->cur = NULL;
+		st->phase = st->is_watch && !st->err ? PH_UPTODATE : PH_END;
+		return step(st, r);
+	case PH_UPTODATE:
+		send_state(st, r, "uptodate");
+		st->phase = PH_LIVE;
+		return 1;
+	case PH_LIVE:
+		if (st->qhead == st->q.len)
+			return 0;
+		send_queued(st, r);
+		return 1;
+	case PH_END:
+		if (st->err) {
+			send_error(st, r, st->err);
+			st->err = NULL;
+			return 1;
+		}
+		send_state(st, r, "end");
+		st->phase = PH_DONE;
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/* Up to max messages into r; 1 if the stream ended (caller frees). */
+static int
+run_into(struct stream *st, struct reply *r, int max, int *sent)
+{
+	int	 rc = 0;
+
+	*sent = 0;
+	while (*sent < max && (rc = step(st, r)) == 1)
+		(*sent)++;
+	if (rc == -1)
+		(*sent)++;
+	return rc == -1;
+}
+
+/* Has sendable work right now? */
+static int
+runnable(const struct stream *st)
+{
+	if (!window_open(st))
+		return 0;
+	return st->phase != PH_LIVE || st->qhead < st->q.len;
+}
+
+static void
+pump_cb(int fd, short ev, void *arg)
+{
+	struct stream	*st;
+	const uint8_t	*p;
+	size_t		 len;
+	int		 budget = PUMP_BUDGET, sent, done;
+	struct timeval	 tv = { 0, 1000 };
+
+	while ((st = TAILQ_FIRST(&S.runq)) != NULL && budget > 0) {
+		if (core.netd == NULL)
+			return;
+		if (ipc_pending(core.netd) > PENDING_HIGH) {
+			evtimer_add(S.later, &tv);
+			return;
+		}
+		TAILQ_REMOVE(&S.runq, st, run);
+		st->queued = 0;
+		rep_reset(&S.r);
+		done = run_into(st, &S.r, CHUNK, &sent);
+		budget -= sent;
+		p = rep_data(&S.r, &len);
+		core_send(st->s->id, p, len);
+		if (done)
+			stream_free(st);
+		else if (runnable(st)) {
+			TAILQ_INSERT_TAIL(&S.runq, st, run);
+			st->queued = 1;
+		}
+	}
+	if (!TAILQ_EMPTY(&S.runq))
+		event_active(S.pump, EV_TIMEOUT, 1);
+}
+
+static struct stream *
+stream_new(struct ctx *c, int is_watch, const struct stream_opts *o)
+{
+	struct stream	*st;
+
+	if (c->s->nstreams >= MAX_STREAMS) {
+		ctx_error(c, "RuntimeError('too many open streams')");
+		return NULL;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		ctx_error(c, "MemoryError()");
+		return NULL;
+	}
+	st->s = c->s;
+	st->seq = c->seq;
+	st->is_watch = is_watch;
+	st->qlen = c->s->qlen;
+	st->o = *o;
+	st->start_tock = core.tock;
+	mpbuf_init(&st->prev);
+	mpbuf_init(&st->q);
+	mpbuf_init(&st->qprev);
+	LIST_INSERT_HEAD(&c->s->streams, st, sess);
+	c->s->nstreams++;
+	return st;
+}
+
+static int
+open_cursor(struct ctx *c, struct stream *st)
+{
+	st->cur = tree_cursor_new(core.tree, c->path->data, c->path->len,
+	    st->o.mindepth, st->o.maxdepth, st->o.empty ? TREE_WALK_EMPTY : 0);
+	if (st->cur != NULL)
+		return 0;
+	stream_free(st);
+	ctx_error(c, "MemoryError()");
+	return -1;
+}
+
+/* The first chunk goes out with the request's reply. */
+static void
+first_chunk(struct ctx *c, struct stream *st)
+{
+	int	 sent;
+
+	if (run_into(st, c->r, CHUNK, &sent))
+		stream_free(st);
+	else if (runnable(st))
+		schedule(st);
+}
+
+void
+stream_error3(struct ctx *c, const char *err)
+{
+	struct stream	 st;
+
+	memset(&st, 0, sizeof(st));
+	st.seq = c->seq;
+	st.qlen = c->s->qlen;
+	send_state(&st, c->r, "start");
+	send_error(&st, c->r, err);
+	send_state(&st, c->r, "end");
+}
+
+void
+stream_tree(struct ctx *c, const struct stream_opts *o)
+{
+	struct stream	*st;
+
+	if ((st = stream_new(c, 0, o)) == NULL || open_cursor(c, st) == -1)
+		return;
+	first_chunk(c, st);
+}
+
+void
+stream_watch(struct ctx *c, const struct stream_opts *o)
+{
+	struct stream	*st;
+
+	if ((st = stream_new(c, 1, o)) == NULL)
+		return;
+	if ((st->wp = watch_add(st, c->path->data, c->path->len)) == NULL) {
+		stream_free(st);
+		ctx_error(c, "MemoryError()");
+		return;
+	}
+	if (o->fetch && open_cursor(c, st) == -1)
+		return;
+	first_chunk(c, st);
+}
+
+static void
+end_stream(struct stream *st, const char *err)
+{
+	tree_cursor_free(st->cur);
+	st->cur = NULL;
+	queue_drop(st);
+	st->err = err;
+	st->force = 1;
+	st->phase = PH_END;
+	schedule(st);
+}
+
+void
+stream_watch_event(struct stream *st, const struct change *ch,
+    const uint8_t *rel, size_t rellen, unsigned reldepth)
+{
+	struct reply	*r = &S.qr;
+	uint32_t	 len;
+	uint8_t		 nkeys;
+
+	if (st->phase >= PH_END || reldepth < st->o.mindepth ||
+	    reldepth > st->o.maxdepth)
+		return;
+	rep_reset(r);
+	rep_begin(r);
+	pack_entry(r, ch->entry, st->o.nchain);
+	rep_short_path(r, &st->qprev, rel, rellen);
+	len = r->buf.len - 3;		/* fields after the map16 header */
+	nkeys = r->nkeys;
+	mpbuf_add(&st->q, &len, sizeof(len));
+	mpbuf_add(&st->q, &nkeys, 1);
+	mpbuf_add(&st->q, r->buf.data + 3, len);
+	r->open = 0;
+	S.total += sizeof(len) + 1 + len;
+	/* this watcher is behind; past the global cap, the one that adds
+	   is dropped, as it is the one with a backlog */
+	if (st->q.len - st->qhead > S.max_queue || S.total > S.max_total) {
+		log_info("session %u: watch %lld overflows, ending it",
+		    st->s->id, (long long)st->seq);
+		end_stream(st, "RuntimeError('watch queue overflow: the "
+		    "client does not keep up')");
+		return;
+	}
+	if (st->qhead > 65536 && st->qhead > st->q.len / 2) {
+		memmove(st->q.data, st->q.data + st->qhead,
+		    st->q.len - st->qhead);
+		st->q.len -= st->qhead;
+		st->qhead = 0;
+	}
+	if (runnable(st))
+		schedule(st);
+}
+
+static struct stream *
+find(struct csession *s, int64_t seq)
+{
+	struct stream	*st;
+
+	LIST_FOREACH(st, &s->streams, sess)
+		if (st->seq == seq && st->phase < PH_DONE)
+			return st;
+	return NULL;
+}
+
+void
+stream_ack(struct csession *s, int64_t seq, int64_t ack)
+{
+	struct stream	*st;
+
+	if ((st = find(s, seq)) == NULL || ack <= st->acked)
+		return;
+	st->acked = ack;
+	if (runnable(st))
+		schedule(st);
+}
+
+int
+stream_stop(struct csession *s, int64_t task)
+{
+	struct stream	*st;
+
+	if ((st = find(s, task)) == NULL || st->phase >= PH_END)
+		return 0;
+	end_stream(st, NULL);
+	return 1;
+}
+
+void
+stream_drop_all(struct csession *s)
+{
+	struct stream	*st;
+
+	while ((st = LIST_FIRST(&s->streams)) != NULL)
+		stream_free(st);
+}
+
+void
+stream_netd_changed(void)
+{
+	if (S.pump && !TAILQ_EMPTY(&S.runq))
+		event_active(S.pump, EV_TIMEOUT, 1);
+}

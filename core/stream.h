@@ -1,0 +1,56 @@
+/*
+ * stream.h - multi-reply requests: get_tree, watch.
+ *
+ * A stream is sent as {state:"start"}, items, {state:"end"}, every
+ * message with the request's seq.  After the client's seq-0 hello with
+ * qlen N, every stream message carries wseq 1, 2, ... and at most N-1
+ * may be unacknowledged: the stream stalls until {seq, state:"ack",
+ * ack:W} arrives.  Long walks are produced in chunks from the event loop
+ * (the pump), while netd's channel has room, with a tree cursor that
+ * survives changes between chunks; core never blocks on one client.
+ *
+ * A watch queues live changes (bounded: kv.server.max_out bytes per
+ * watch); a watcher that falls that far behind gets an error item and
+ * its stream ends, so core memory stays bounded.
+ */
+#ifndef MOAT_STREAM_H
+#define MOAT_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/session.h"
+
+struct change;
+
+struct stream_opts {
+	unsigned	 nchain;
+	unsigned	 mindepth, maxdepth;	/* TREE_DEPTH_ANY: no limit */
+	int		 empty;
+	int		 fetch;			/* watch: send the tree first */
+};
+
+void	stream_init(void);
+void	stream_shutdown(void);
+void	stream_set_limit(size_t max_queue);
+
+/* Start a get_tree / watch stream for the ctx's request. */
+void	stream_tree(struct ctx *, const struct stream_opts *);
+void	stream_watch(struct ctx *, const struct stream_opts *);
+/* {state:"start"}, {error}, {state:"end"} in one go. */
+void	stream_error3(struct ctx *, const char *err);
+
+/* A client's ack for stream seq; unknown/finished streams: ignored. */
+void	stream_ack(struct csession *, int64_t seq, int64_t ack);
+/* Stop stream `task': 1 if it existed (its end is sent), else 0. */
+int	stream_stop(struct csession *, int64_t task);
+/* The session is gone: drop its streams silently. */
+void	stream_drop_all(struct csession *);
+/* netd is gone or back. */
+void	stream_netd_changed(void);
+
+/* From watch.c: a change under a watch point of this stream. */
+void	stream_watch_event(struct stream *, const struct change *,
+	    const uint8_t *relpath, size_t rellen, unsigned reldepth);
+
+#endif
