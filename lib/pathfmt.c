@@ -818,5 +818,5 @@ pathfmt_format(const uint8_t *packed, size_t len)
 int
 pathfmt_repr(struct mpbuf *out, const msgpack_object *o)
 {
-	return put_repr(out, o, 0);
+	return put_repr(out, o, 0, 0);
 }
