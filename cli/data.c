@@ -138,15 +138,15 @@ is_key(const msgpack_object *k, const char *s)
 }
 
 static int
-dropped(const msgpack_object *k, int droppath)
+dropped(const msgpack_object *k, enum meta_path mp)
 {
 	return is_key(k, "seq") || is_key(k, "wseq") || is_key(k, "depth") ||
-	    (droppath && is_key(k, "path"));
+	    (mp == META_DROP && is_key(k, "path"));
 }
 
 void
 data_pack_meta(msgpack_packer *pk, const msgpack_object *o,
-    const uint8_t *path, size_t plen, int droppath, uint32_t extra)
+    enum meta_path mp, const uint8_t *path, size_t plen, uint32_t extra)
 {
 	const msgpack_object_kv *kv;
 	uint32_t	 i, n = 0;
@@ -154,14 +154,14 @@ data_pack_meta(msgpack_packer *pk, const msgpack_object *o,
 	if (o->type != MSGPACK_OBJECT_MAP)
 		ctl_fail("moatctl: unexpected reply from the server");
 	for (i = 0; i < o->via.map.size; i++)
-		n += !dropped(&o->via.map.ptr[i].key, droppath);
+		n += !dropped(&o->via.map.ptr[i].key, mp);
 	msgpack_pack_map(pk, n + extra);
 	for (i = 0; i < o->via.map.size; i++) {
 		kv = &o->via.map.ptr[i];
-		if (dropped(&kv->key, droppath))
+		if (dropped(&kv->key, mp))
 			continue;
 		msgpack_pack_object(pk, kv->key);
-		if (path != NULL && is_key(&kv->key, "path"))
+		if (mp == META_SET && is_key(&kv->key, "path"))
 			mp_pack_path(pk, path, plen);
 		else
 			msgpack_pack_object(pk, kv->val);
@@ -188,7 +188,7 @@ data_print_meta(const msgpack_object *o)
 
 	mpbuf_init(&b);
 	msgpack_packer_init(&pk, &b, mpbuf_write);
-	data_pack_meta(&pk, o, NULL, 0, 0, 0);
+	data_pack_meta(&pk, o, META_KEEP, NULL, 0, 0);
 	msgpack_unpacked_init(&u);
 	if (yamlout_value(stdout, data_unpack(&u, &b)) == -1)
 		ctl_fail("moatctl: cannot print the reply");
@@ -385,7 +385,7 @@ tree_item(const msgpack_object *o, void *arg)
 		/* the whole item stands in for the value */
 		mpbuf_init(&m);
 		msgpack_packer_init(&pk, &m, mpbuf_write);
-		data_pack_meta(&pk, o, NULL, 0, 1, 0);
+		data_pack_meta(&pk, o, META_DROP, NULL, 0, 0);
 		msgpack_unpacked_init(&u);
 		if (st->tree != NULL)
 			yamltree_add(st->tree, path, len, data_unpack(&u, &m));

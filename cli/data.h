@@ -29,11 +29,13 @@ int	data_update(const struct dpath *, int, char **);
 void	data_pack_last(msgpack_packer *, const char *node, const char *tick);
 /*
  * -m output: pack reply o without the protocol's seq, wseq and depth,
- * its path replaced by path (if not NULL) or left out (droppath), and
+ * its path kept, left out or replaced by path (a packed path), and
  * room for `extra' more fields.  data_print_meta() prints such a reply.
  */
+enum meta_path { META_KEEP, META_DROP, META_SET };
+
 void	data_pack_meta(msgpack_packer *, const msgpack_object *o,
-	    const uint8_t *path, size_t plen, int droppath, uint32_t extra);
+	    enum meta_path, const uint8_t *path, size_t plen, uint32_t extra);
 void	data_print_meta(const msgpack_object *o);
 /* Unpack what we packed ourselves; fatal if that fails. */
 const msgpack_object *data_unpack(msgpack_unpacked *, const struct mpbuf *);

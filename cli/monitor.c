@@ -48,10 +48,10 @@ is_key(const msgpack_object *k, const char *s)
 	    strlen(s) && memcmp(k->via.str.ptr, s, k->via.str.size) == 0;
 }
 
-/* Print the record o, its path replaced by path (NULL: none). */
+/* Print the record o, with the full path if it has one (mp). */
 static void
 print_record(const struct monitor *m, const msgpack_object *o,
-    const uint8_t *path, size_t plen)
+    enum meta_path mp, const uint8_t *path, size_t plen)
 {
 	struct mpbuf	 b;
 	msgpack_packer	 pk;
@@ -62,7 +62,7 @@ print_record(const struct monitor *m, const msgpack_object *o,
 
 	mpbuf_init(&b);
 	msgpack_packer_init(&pk, &b, mpbuf_write);
-	data_pack_meta(&pk, o, path, plen, 0, m->live ? 2 : 0);
+	data_pack_meta(&pk, o, mp, path, plen, m->live ? 2 : 0);
 	if (m->live) {
 		gettimeofday(&tv, NULL);
 		localtime_r(&tv.tv_sec, &tm);
@@ -109,7 +109,7 @@ monitor_item(struct monitor *m, const struct dpath *p,
 	if (ignored(m, path + base, len - base))
 		return;
 	if (!m->only && !m->pathonly) {
-		print_record(m, o, path, len);
+		print_record(m, o, META_SET, path, len);
 		m->seen = 1;
 		return;
 	}
@@ -210,7 +210,7 @@ data_monitor(const struct dpath *p, int argc, char **argv)
 				goto done;	/* there is no value */
 			m.live = 1;
 			if (!m.only && !m.pathonly)
-				print_record(&m, o, NULL, 0);
+				print_record(&m, o, META_KEEP, NULL, 0);
 			break;
 		case CLIENT_ITEM:
 			monitor_item(&m, p, o);

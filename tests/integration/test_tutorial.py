@@ -276,6 +276,20 @@ def monitor_shows_a_change_by_another_moatctl():
 
 
 @test
+def monitor_the_root():
+    d = server()
+    m = MoatctlStream(d.port, "data", ":", "monitor", "-s")
+    try:
+        m.wait_text("state: uptodate\n")
+        assert re.match(r"value: Testing\ntock: [0-9]+\npath: !P ':'\n"
+                        r"---\nstate: uptodate\ntock: [0-9]+\ntime: ",
+                        m.text()), m.text()
+    finally:
+        m.stop()
+        d.cleanup()
+
+
+@test
 def monitor_only_and_path_only():
     d = server()
     ok(d, "m.x", "set", "-e", ":", "{'a': 1}")
