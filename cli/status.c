@@ -54,6 +54,12 @@ cmd_status(int argc, char **argv)
 	struct client	*c;
 	char		 err[512];
 
+	if (ctl_wants_help(argc, argv)) {
+		printf("usage: moatctl status\n"
+		    "show the server's processes: role, pid, restarts, uptime, "
+		    "memory\n");
+		return 0;
+	}
 	if (argc != 1)
 		ctl_fail("usage: moatctl status");
 	c = ctl_connect();

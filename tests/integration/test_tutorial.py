@@ -8,7 +8,9 @@ Outputs are compared exactly.  The one liberty: the tutorial's "_: "
 line ends in a blank that no YAML emitter writes (it is in the reST
 source), so listings are compared without blanks at line ends.
 """
+import os
 import re
+import subprocess
 
 import moattest
 from moattest import Client, Moatd, MoatctlStream, Path, main, moatctl, test
@@ -104,6 +106,23 @@ def data_commands_verbatim():
             got = ok(d, *args)
             assert rstrip_lines(got) == rstrip_lines(want), \
                 "%s:\n%s\nwant:\n%s" % (cmd, got, want)
+    finally:
+        d.cleanup()
+
+
+@test
+def data_commands_in_a_shell():
+    """The session as the tutorial types it, mkd() and all."""
+    d = server()
+    try:
+        script = 'mkd() { %s -h 127.0.0.1 -p %d data "$@"; }\n' % (
+            os.path.join(moattest.BIN, "moatctl"), d.port)
+        script += "".join(cmd + "\n" for cmd, _ in DATA_SESSION)
+        r = subprocess.run(["sh", "-e", "-c", script], capture_output=True,
+                           text=True, timeout=30)
+        eq((r.returncode, r.stderr), (0, ""))
+        eq(rstrip_lines(r.stdout),
+           rstrip_lines("".join(out for _, out in DATA_SESSION)))
     finally:
         d.cleanup()
 
@@ -369,7 +388,8 @@ def internal_dump_and_state():
 
 @test
 def help_for_every_command():
-    for args in (["--help"], ["data", "--help"], ["internal", "--help"],
+    for args in (["--help"], ["status", "--help"], ["data", "--help"],
+                 ["internal", "--help"],
                  ["internal", "dump", "--help"],
                  ["internal", "state", "--help"]) + tuple(
                      ["data", ":", sub, "--help"] for sub in
