@@ -103,8 +103,10 @@ data_usage(int rc)
 static void __attribute__((noreturn))
 sub_usage(const struct sub *s, int rc)
 {
-	fprintf(rc ? stderr : stdout, "usage: moatctl data PATH %s %s\n%s\n",
-	    s->name, s->args, rc ? "" : s->help);
+	fprintf(rc ? stderr : stdout, "usage: moatctl data PATH %s %s\n",
+	    s->name, s->args);
+	if (rc == 0)
+		printf("%s\n", s->help);
 	exit(rc);
 }
 
@@ -119,6 +121,16 @@ data_usage_fail(const char *sub, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	sub_usage(find_sub(sub), 1);
+}
+
+void
+data_bad_option(const char *sub, char **argv, int ch)
+{
+	if (optopt == 0 || ch == ':')	/* a long option: say it whole */
+		data_usage_fail(sub, "%s %s", ch == ':' ?
+		    "missing argument for" : "unknown option",
+		    argv[optind - 1]);
+	data_usage_fail(sub, "unknown option -%c", optopt);
 }
 
 void
@@ -224,6 +236,7 @@ cmd_data(int argc, char **argv)
 	mpbuf_init(&p.packed);
 	ctl_path(p.text, &p.packed);
 	optind = 0;		/* GNU: start afresh on the new argv */
+	opterr = 0;		/* data_bad_option() says it better */
 	if (argc == 2) {
 		char	*get[] = { "get", NULL };
 
@@ -293,7 +306,7 @@ get_opts(const char *sub, int argc, char **argv, struct getopts *g,
 			g->recursive = 1;
 			break;
 		default:
-			data_usage_fail(sub, "bad option");
+			data_bad_option(sub, argv, ch);
 		}
 	}
 	if (optind != argc)
@@ -464,7 +477,7 @@ data_get(const struct dpath *p, int argc, char **argv)
 {
 	struct getopts	 g = { .maxdepth = -1 };
 
-	get_opts("get", argc, argv, &g, "+d:em:M:Rr");
+	get_opts("get", argc, argv, &g, "+:d:em:M:Rr");
 	if (g.raw && g.recursive)
 		data_usage_fail("get", "-R prints one value, not with -r");
 	return run_get(p, &g);
@@ -475,7 +488,7 @@ data_list(const struct dpath *p, int argc, char **argv)
 {
 	struct getopts	 g = { .maxdepth = 1, .mindepth = 1, .maxgiven = 1 };
 
-	get_opts("list", argc, argv, &g, "+d:m:M:");
+	get_opts("list", argc, argv, &g, "+:d:m:M:");
 	g.recursive = g.empty = g.list = 1;
 	return run_get(p, &g);
 }

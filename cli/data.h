@@ -41,6 +41,9 @@ void	data_print_meta(const msgpack_object *o);
 const msgpack_object *data_unpack(msgpack_unpacked *, const struct mpbuf *);
 /* Python's str() of a value on f, for the plain output modes. */
 void	data_print_str(FILE *, const msgpack_object *);
+/* getopt_long() returned ch, '?' or ':': say what was wrong. */
+void	data_bad_option(const char *sub, char **argv, int ch)
+	    __attribute__((noreturn));
 /* A one-line usage error for subcommand sub, with its usage text. */
 void	data_usage_fail(const char *sub, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));

@@ -99,7 +99,7 @@ set_opts(int argc, char **argv, struct setargs *a)
 	};
 	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "+e:l:np:v:", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:e:l:np:v:", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 		case 'p':
@@ -123,7 +123,7 @@ set_opts(int argc, char **argv, struct setargs *a)
 			a->prev = optarg;
 			break;
 		default:
-			data_usage_fail("set", "bad option");
+			data_bad_option("set", argv, ch);
 		}
 	}
 	if (optind != argc)
@@ -230,7 +230,7 @@ data_delete(const struct dpath *p, int argc, char **argv)
 	char		 err[512];
 	int		 ch, recursive = 0, eval = 0;
 
-	while ((ch = getopt_long(argc, argv, "+el:p:r", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:el:p:r", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 			eval = 1;
@@ -246,7 +246,7 @@ data_delete(const struct dpath *p, int argc, char **argv)
 			recursive = 1;
 			break;
 		default:
-			data_usage_fail("delete", "bad option");
+			data_bad_option("delete", argv, ch);
 		}
 	}
 	if (optind != argc)

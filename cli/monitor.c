@@ -141,7 +141,7 @@ monitor_opts(const struct dpath *p, int argc, char **argv,
 	struct mpbuf	 ig;
 	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "+i:ops", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:i:ops", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'i':
 			if (m->nignore == IGNORE_MAX)
@@ -160,7 +160,7 @@ monitor_opts(const struct dpath *p, int argc, char **argv,
 			m->state = 1;
 			break;
 		default:
-			data_usage_fail("monitor", "bad option");
+			data_bad_option("monitor", argv, ch);
 		}
 	}
 	if (optind != argc)
@@ -286,9 +286,9 @@ data_update(const struct dpath *p, int argc, char **argv)
 	char		 err[512];
 	int		 ch, rc, line;
 
-	while ((ch = getopt_long(argc, argv, "+i:", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:i:", lo, NULL)) != -1) {
 		if (ch != 'i')
-			data_usage_fail("update", "bad option");
+			data_bad_option("update", argv, ch);
 		file = optarg;
 	}
 	if (optind != argc)
