@@ -278,13 +278,23 @@ static void
 get_opts(const char *sub, int argc, char **argv, struct getopts *g,
     const char *optstr)
 {
+	/* the original's names; list takes only those in its optstr */
 	static const struct option lo[] = {
 		{ "help", no_argument, NULL, 'H' },
+		{ "as-dict", required_argument, NULL, 'd' },
+		{ "maxdepth", required_argument, NULL, 'm' },
+		{ "mindepth", required_argument, NULL, 'M' },
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "empty", no_argument, NULL, 'e' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int		 ch;
 
 	while ((ch = getopt_long(argc, argv, optstr, lo, NULL)) != -1) {
+		if (ch != '?' && ch != ':' && strchr(optstr, ch) == NULL)
+			data_usage_fail(sub, "no option %s here",
+			    argv[optind - 1]);
 		switch (ch) {
 		case 'd':
 			g->dictkey = optarg;

@@ -95,6 +95,9 @@ set_opts(int argc, char **argv, struct setargs *a)
 		{ "last", required_argument, NULL, 'l' },
 		{ "new", no_argument, NULL, 'n' },
 		{ "prev", required_argument, NULL, 'P' },
+		{ "var", required_argument, NULL, 'v' },
+		{ "eval", required_argument, NULL, 'e' },
+		{ "path", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int		 ch;
