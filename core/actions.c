@@ -17,7 +17,7 @@
 #include "lib/log.h"
 #include "lib/pathfmt.h"
 
-static struct mpbuf	 txt1, txt2, txt3, full;
+static struct mpbuf	 txt1, txt2, txt3;
 
 /* The request's path as text, for error messages only (it allocates). */
 static const char *
@@ -192,7 +192,7 @@ get_by_event(struct ctx *c)
 		return;
 	}
 	if (ctx_int(c, F_TICK, -1, &tick) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 0, &nchain) == -1)
+	    ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	fe.node = nodetab_find(tree_nodes(core.tree), node, nlen);
 	fe.tick = (uint64_t)tick;
@@ -240,7 +240,7 @@ act_get_value(struct ctx *c)
 		return;
 	}
 	if ((rc = ctx_path(c)) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 0, &nchain) == -1)
+	    ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	if (rc == 0)
 		e = tree_lookup(core.tree, c->path->data, c->path->len);
@@ -340,7 +340,7 @@ do_write(struct ctx *c, const uint8_t *val, size_t vlen)
 	int		 rc, send_prev = 0;
 
 	if ((rc = ctx_path(c)) == -1 ||
-	    ctx_uint(c, F_NCHAIN, 1, &nchain) == -1)
+	    ctx_nchain(c, 1, &nchain) == -1)
 		return;
 	if (rc == 1) {
 		ctx_error(c, "TypeError('path must be a Path (ext 3) or a "
@@ -389,35 +389,14 @@ act_delete_value(struct ctx *c)
 	do_write(c, NULL, 0);
 }
 
-/* delete_tree: every entry below gets a deletion, as the original. */
-struct deltree {
-	struct mpbuf	*base;
-	size_t		 baselen;
-	uint64_t	 n;
-	int		 failed;
-};
-
-static int
-deltree_visit(struct entry *e, const uint8_t *rel, size_t rellen,
-    unsigned depth, void *arg)
-{
-	struct deltree	*d = arg;
-
-	d->base->len = d->baselen;
-	mpbuf_add(d->base, rel, rellen);
-	if (core_change_local(d->base->data, d->base->len, &e, NULL, 0) ==
-	    -1) {
-		d->failed = 1;
-		return -1;
-	}
-	d->n++;
-	return 0;
-}
-
+/*
+ * delete_tree: every entry below gets a deletion, tombstones and bare
+ * intermediate entries included, as the original does (its count says
+ * so); a big subtree is done in chunks from the event loop.
+ */
 static void
 act_delete_tree(struct ctx *c)
 {
-	struct deltree	 d;
 	int		 rc;
 
 	if ((rc = ctx_path(c)) == -1)
@@ -433,17 +412,7 @@ act_delete_tree(struct ctx *c)
 		ctx_finish(c);
 		return;
 	}
-	mpbuf_reset(&full);
-	mpbuf_add(&full, c->path->data, c->path->len);
-	d.base = &full;
-	d.baselen = full.len;
-	d.n = 0;
-	d.failed = 0;
-	(void)tree_walk(core.tree, c->path->data, c->path->len, 0,
-	    TREE_DEPTH_ANY, TREE_WALK_EMPTY, deltree_visit, &d);
-	rep_begin(c->r);
-	rep_uint(c->r, "changed", d.n);
-	ctx_finish(c);
+	stream_delete_tree(c);
 }
 
 /* KeyError(P('a.b')) for the request's path, as the original. */
@@ -514,7 +483,7 @@ stream_opts(struct ctx *c, struct stream_opts *o)
 	int64_t		 nchain, mind, maxd;
 
 	memset(o, 0, sizeof(*o));
-	if (ctx_uint(c, F_NCHAIN, 0, &nchain) == -1 ||
+	if (ctx_nchain(c, 0, &nchain) == -1 ||
 	    ctx_uint(c, F_MIN_DEPTH, 0, &mind) == -1 ||
 	    ctx_int(c, F_MAX_DEPTH, -1, &maxd) == -1 ||
 	    ctx_bool(c, F_EMPTY, &o->empty) == -1 ||

@@ -367,6 +367,16 @@ ctx_uint(struct ctx *c, enum req_field f, int64_t def, int64_t *v)
 }
 
 int
+ctx_nchain(struct ctx *c, int64_t def, int64_t *v)
+{
+	if (ctx_int(c, F_NCHAIN, def, v) == -1)
+		return -1;
+	if (*v < 0 || *v > CHAIN_MAXLEN)
+		*v = CHAIN_MAXLEN;	/* as the original: all of it */
+	return 0;
+}
+
+int
 ctx_bool(struct ctx *c, enum req_field f, int *v)
 {
 	switch (req_bool(c->rq, f, v)) {
@@ -461,8 +471,12 @@ dispatch(struct csession *s, struct req *rq, const msgpack_object *o)
 		return;
 	}
 	if ((a = find_action(name, nlen)) == NULL) {
-		ctx_error(&c, "unknown action '%.*s'", (int)(nlen > 64 ? 64 :
-		    nlen), name);
+		/* at most 64 bytes of it, cut at a UTF-8 character */
+		if (nlen > 64)
+			for (nlen = 64; nlen > 0 &&
+			    ((uint8_t)name[nlen] & 0xc0) == 0x80; nlen--)
+				;
+		ctx_error(&c, "unknown action '%.*s'", (int)nlen, name);
 		return;
 	}
 	c.internal = (a->flags & A_INTERNAL) != 0;
@@ -470,7 +484,6 @@ dispatch(struct csession *s, struct req *rq, const msgpack_object *o)
 	a->fn(&c);
 	if (c.r->open)
 		fatalx("action %s left its reply open", a->name);
-	S.r.open = 0;
 	if (c.is_write) {
 		send_reply(s->id, 1);
 		rep_reset(&S.r);

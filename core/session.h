@@ -73,6 +73,8 @@ void	ctx_finish(struct ctx *);
 int	ctx_int(struct ctx *, enum req_field, int64_t def, int64_t *);
 int	ctx_uint(struct ctx *, enum req_field, int64_t def, int64_t *);
 int	ctx_bool(struct ctx *, enum req_field, int *);
+/* nchain: a negative one means the whole chain. */
+int	ctx_nchain(struct ctx *, int64_t def, int64_t *);
 /* The text form of a packed path ("test.one"), into buf. */
 void	path_text(struct mpbuf *, const uint8_t *, size_t);
 #define PATH_TEXT(b)	((const char *)(b)->data)

@@ -171,6 +171,8 @@ core_set_ack_hook(ack_hook fn, void *arg)
 void
 core_ack(uint32_t session, const uint8_t *p, size_t len)
 {
+	if (len == 0)
+		return;		/* the action answers later (delete_tree) */
 	if (obs.ack) {
 		obs.ack(session, p, len, obs.ack_arg);
 		return;

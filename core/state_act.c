@@ -89,11 +89,7 @@ act_root(struct ctx *c)
 		return;
 	}
 	if (c->relpath->len > 0) {
-		if (tree_lookup_create(core.tree, c->path->data,
-		    c->path->len) == NULL) {
-			ctx_error(c, "MemoryError()");
-			return;
-		}
+		/* the new root need not exist (yet); nothing is created */
 		mpbuf_reset(&c->s->root);
 		mpbuf_add(&c->s->root, c->path->data, c->path->len);
 		c->s->chroot = 1;

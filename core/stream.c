@@ -10,6 +10,9 @@
  * that the pump event serves, a bounded chunk per stream per turn, and
  * only while netd's channel has less than PENDING_HIGH bytes queued.
  *
+ * delete_tree runs as a job on the same machinery: a cursor, a chunk of
+ * deletions per turn, one {changed: N} reply at the end.
+ *
  * Queued watch items are bounded per watch (a quarter of
  * kv.server.max_out) and for all watches together (16 times that).
  *
@@ -33,6 +36,8 @@
 #include "lib/log.h"
 
 #define CHUNK		256		/* messages per stream per run */
+#define CHUNK_BYTES	(1u << 20)	/* ... and bytes: IPC frames are bounded */
+#define JOB_CHUNK	1024		/* delete_tree deletions per run */
 #define PUMP_BUDGET	4096		/* messages per loop turn */
 #define PENDING_HIGH	(1u << 20)	/* bytes queued to netd */
 #define MAX_STREAMS	1024		/* per session */
@@ -45,6 +50,9 @@ struct stream {
 	struct csession		*s;
 	int64_t			 seq;
 	int			 is_watch;
+	int			 is_job;	/* delete_tree: no messages */
+	uint64_t		 count;		/* job: entries changed */
+	struct mpbuf		 base;		/* job: full path scratch */
 	enum phase		 phase;
 	int			 queued;	/* in the run queue */
 	int			 force;		/* ending: ignore the window */
@@ -138,6 +146,7 @@ stream_free(struct stream *st)
 	mpbuf_free(&st->prev);
 	queue_drop(st);
 	mpbuf_free(&st->qprev);
+	mpbuf_free(&st->base);
 	free(st);
 }
 
@@ -282,17 +291,51 @@ run_into(struct stream *st, struct reply *r, int max, int *sent)
 	int	 rc = 0;
 
 	*sent = 0;
-	while (*sent < max && (rc = step(st, r)) == 1)
+	while (*sent < max && r->buf.len < CHUNK_BYTES &&
+	    (rc = step(st, r)) == 1)
 		(*sent)++;
 	if (rc == -1)
 		(*sent)++;
 	return rc == -1;
 }
 
+/*
+ * delete_tree as a job: up to max deletions, then 1 if done with the
+ * reply {changed: N} in r, else 0.  The cursor finds its place again
+ * after each deletion, so the job may stop and go on at any entry.
+ */
+static int
+job_run(struct stream *st, struct reply *r, int max)
+{
+	struct entry	*e;
+	const uint8_t	*rel;
+	size_t		 rellen, baselen = st->base.len;
+	int		 n = 0;
+
+	while (n < max && (e = tree_cursor_next(st->cur)) != NULL) {
+		rel = tree_cursor_path(st->cur, &rellen);
+		mpbuf_add(&st->base, rel, rellen);
+		if (core_change_local(st->base.data, st->base.len, &e, NULL,
+		    0) == 0)
+			st->count++;
+		st->base.len = baselen;
+		n++;
+	}
+	if (n == max)
+		return 0;
+	rep_begin(r);
+	rep_uint(r, "changed", st->count);
+	rep_finish(r, 1, st->seq, 0, core_tock_read);
+	st->phase = PH_DONE;
+	return 1;
+}
+
 /* Has sendable work right now? */
 static int
 runnable(const struct stream *st)
 {
+	if (st->is_job)
+		return 1;
 	if (!window_open(st))
 		return 0;
 	return st->phase != PH_LIVE || st->qhead < st->q.len;
@@ -317,10 +360,18 @@ pump_cb(int fd, short ev, void *arg)
 		TAILQ_REMOVE(&S.runq, st, run);
 		st->queued = 0;
 		rep_reset(&S.r);
-		done = run_into(st, &S.r, CHUNK, &sent);
-		budget -= sent;
+		if (st->is_job) {
+			done = job_run(st, &S.r, JOB_CHUNK);
+			budget -= CHUNK;
+		} else {
+			done = run_into(st, &S.r, CHUNK, &sent);
+			budget -= sent;
+		}
 		p = rep_data(&S.r, &len);
-		core_send(st->s->id, p, len);
+		if (st->is_job)
+			core_ack(st->s->id, p, len);
+		else
+			core_send(st->s->id, p, len);
 		if (done)
 			stream_free(st);
 		else if (runnable(st)) {
@@ -423,6 +474,25 @@ stream_watch(struct ctx *c, const struct stream_opts *o)
 	first_chunk(c, st);
 }
 
+void
+stream_delete_tree(struct ctx *c)
+{
+	struct stream_opts o;
+	struct stream	*st;
+
+	memset(&o, 0, sizeof(o));
+	o.maxdepth = TREE_DEPTH_ANY;
+	o.empty = 1;
+	if ((st = stream_new(c, 0, &o)) == NULL || open_cursor(c, st) == -1)
+		return;
+	st->is_job = 1;
+	mpbuf_add(&st->base, c->path->data, c->path->len);
+	if (job_run(st, c->r, JOB_CHUNK))
+		stream_free(st);	/* done: the reply is in c->r */
+	else
+		schedule(st);
+}
+
 static void
 end_stream(struct stream *st, const char *err)
 {
@@ -482,7 +552,7 @@ find(struct csession *s, int64_t seq)
 	struct stream	*st;
 
 	LIST_FOREACH(st, &s->streams, sess)
-		if (st->seq == seq && st->phase < PH_DONE)
+		if (st->seq == seq && st->phase < PH_DONE && !st->is_job)
 			return st;
 	return NULL;
 }

@@ -37,6 +37,8 @@ void	stream_set_limit(size_t max_queue);
 /* Start a get_tree / watch stream for the ctx's request. */
 void	stream_tree(struct ctx *, const struct stream_opts *);
 void	stream_watch(struct ctx *, const struct stream_opts *);
+/* delete_tree below ctx's path, in chunks; replies {changed: N}. */
+void	stream_delete_tree(struct ctx *);
 /* {state:"start"}, {error}, {state:"end"} in one go. */
 void	stream_error3(struct ctx *, const char *err);
 

@@ -46,10 +46,24 @@ wp_find(const uint8_t *path, size_t len)
 	return NULL;
 }
 
+/* A bare entry: no value, no chain, no children, nobody watching. */
+static int
+bare(struct entry *e)
+{
+	return entry_parent(e) != NULL && !entry_has_value(e) &&
+	    entry_chain(e).n == 0 && entry_nchildren(e) == 0 &&
+	    !(entry_flags(e) & ENTRY_F_WATCHED);
+}
+
+/*
+ * Setting the flag creates the entry (and its parents); clearing it
+ * removes those again if they are still bare, so watching random paths
+ * leaves nothing behind in the tree.
+ */
 static void
 set_flag(const uint8_t *path, size_t len, int on)
 {
-	struct entry	*e;
+	struct entry	*e, *p;
 
 	e = on ? tree_lookup_create(core.tree, path, len) :
 	    tree_lookup(core.tree, path, len);
@@ -57,6 +71,12 @@ set_flag(const uint8_t *path, size_t len, int on)
 		return;
 	entry_set_flags(e, on ? (entry_flags(e) | ENTRY_F_WATCHED) :
 	    (entry_flags(e) & ~ENTRY_F_WATCHED));
+	while (!on && bare(e)) {
+		p = entry_parent(e);
+		if (tree_purge(core.tree, e) == -1)
+			break;
+		e = p;
+	}
 }
 
 struct watchpoint *

@@ -602,8 +602,66 @@ def long_get_tree_in_chunks_while_writing():
     vals = [m["value"] for m in items(msgs)]
     assert vals == list(range(n)) + ["new"], (len(vals), vals[-3:])
     assert [m["wseq"] for m in msgs] == list(range(1, len(msgs) + 1))
+    # a big delete_tree runs in chunks and counts every entry, the
+    # tombstone of k0 and test.long itself included
+    r = c.call("delete_tree", path=Path("test", "long"))
+    assert r["changed"] == n + 2, r
+    m = c.stream("get_tree", path=Path("test", "long"), ack=True)
+    assert [x.get("state") for x in m] == ["start", "end"], m[:3]
     c.close()
     other.close()
+
+
+@test
+def every_action_with_every_wrong_type():
+    """No field of any type may crash core or go unanswered."""
+    actions = ("get_value", "set_value", "delete_value", "delete_tree",
+               "enum", "get_tree", "watch", "stop", "get_internal",
+               "set_internal", "delete_internal", "enum_internal",
+               "get_tree_internal", "get_state", "get_tock", "root",
+               "test_acl")
+    fields = ("path", "value", "prev", "chain", "nchain", "idem", "task",
+              "min_depth", "max_depth", "empty", "fetch", "with_data",
+              "node", "tick", "nodes", "known", "missing", "qlen")
+    bad = (None, -1, 2 ** 64 - 1, 1.5, "x", b"\xff", [1, [2]], {"a": 1},
+           Path(None, 1.5), True)
+    core = server().children()["core"]
+    for a in actions:
+        c = Client(server().port)       # root changes the session
+        for f in fields:
+            for v in bad:
+                seq = c.next_seq()
+                msg = {"action": a, "seq": seq, "path": Path("fz", a)}
+                msg[f] = v
+                c.send(msg)
+                m = c.recv_seq(seq)
+                if m.get("state") != "start":
+                    continue            # a single reply
+                if a == "watch":
+                    stop = c.next_seq()
+                    c.send({"action": "stop", "seq": stop, "task": seq})
+                    c.recv_seq(stop)
+                while m.get("state") != "end":
+                    m = c.recv_seq(seq)
+        assert "tock" in c.call("get_tock"), a
+        assert not c.pending, (a, c.pending[:3])
+        c.close()
+    assert server().children()["core"] == core, "core restarted"
+
+
+@test
+def watching_leaves_no_entries_behind():
+    c = Client(server().port)
+    seq = c.next_seq()
+    c.send({"action": "watch", "seq": seq, "path": Path("wl", "a", "b")})
+    assert c.recv_seq(seq)["state"] == "start"
+    r = c.call("enum", path=Path("wl"), empty=True)
+    assert r["result"] == ["a"], r      # created, as the original does
+    c.call("stop", task=seq)
+    assert c.recv_seq(seq)["state"] == "end"
+    r = c.call("enum", path=Path("wl"), empty=True)
+    assert r["error"] == "KeyError(P('wl'))", r
+    c.close()
 
 
 @test
