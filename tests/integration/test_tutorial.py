@@ -387,6 +387,25 @@ def internal_dump_and_state():
 
 
 @test
+def connection_from_the_config():
+    """kv.conn.host and kv.conn.port, from a file or -C."""
+    d = server()
+    try:
+        cfg = os.path.join(d.tmp, "moatctl.conf")
+        with open(cfg, "w") as f:
+            f.write("kv:\n  conn:\n    host: 127.0.0.1\n    port: %d\n"
+                    % d.port)
+        ctl = os.path.join(moattest.BIN, "moatctl")
+        for args in (["-c", cfg], ["-C", "kv.conn.host=127.0.0.1", "-C",
+                                   "kv.conn.port=%d" % d.port]):
+            r = subprocess.run([ctl] + args + ["data", ":"],
+                               capture_output=True, text=True, timeout=10)
+            eq((r.returncode, r.stdout, r.stderr), (0, '"Testing"\n', ""))
+    finally:
+        d.cleanup()
+
+
+@test
 def help_for_every_command():
     for args in (["--help"], ["status", "--help"], ["data", "--help"],
                  ["internal", "--help"],
