@@ -256,8 +256,11 @@ client_next(struct client *c, const msgpack_object **op, char *err,
 			return -1;
 		if (mp_get_uint64(mp_map_get(o, "seq"), &seq) == -1) {
 			/* A message without seq is fatal for the session. */
-			if (!server_error(o, err, errlen))
-				snprintf(err, errlen, "reply without seq");
+			c->done = 1;
+			*op = o;
+			if (server_error(o, err, errlen))
+				return CLIENT_ERROR;
+			snprintf(err, errlen, "reply without seq");
 			return -1;
 		}
 		if (seq != c->seq)
@@ -295,7 +298,7 @@ client_call(struct client *c, client_item_fn fn, void *arg, char *err,
 	int		 rc, failed = 0, stopped = 0;
 
 	if (client_send(c, err, errlen) == -1)
-		return -1;
+		return -2;
 	for (;;) {
 		rc = client_next(c, &o, failed ? scratch : err,
 		    failed ? sizeof(scratch) : errlen);
@@ -303,7 +306,7 @@ client_call(struct client *c, client_item_fn fn, void *arg, char *err,
 		case -1:
 			if (failed)
 				snprintf(err, errlen, "%s", scratch);
-			return -1;
+			return -2;
 		case CLIENT_END:
 			return failed ? -1 : 0;
 		case CLIENT_ERROR:

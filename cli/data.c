@@ -436,7 +436,6 @@ run_get(const struct dpath *p, const struct getopts *g)
 	struct client	*c = ctl_connect();
 	struct getstate	 st = { .g = g, .p = p };
 	msgpack_packer	*pk;
-	char		 err[512];
 	int		 rc;
 
 	if (!g->recursive) {
@@ -444,8 +443,7 @@ run_get(const struct dpath *p, const struct getopts *g)
 		mp_pack_str(pk, "path");
 		mp_pack_path(pk, p->packed.data, p->packed.len);
 		mp_pack_kv_int(pk, "nchain", ctl.meta ? 3 : 0);
-		if (client_call(c, print_value, &st, err, sizeof(err)) == -1)
-			ctl_server_fail(err);
+		ctl_call(c, print_value, &st);
 		client_close(c);
 		return 0;
 	}
@@ -463,11 +461,9 @@ run_get(const struct dpath *p, const struct getopts *g)
 	pathlong_init(&st.pl, NULL, 0);
 	if (g->dictkey != NULL)
 		st.tree = yamltree_new(g->dictkey);
-	rc = client_call(c, tree_item, &st, err, sizeof(err));
+	ctl_call(c, tree_item, &st);
 	pathlong_free(&st.pl);
 	client_close(c);
-	if (rc == -1)
-		ctl_server_fail(err);
 	if (st.bad)
 		ctl_fail("moatctl: bad path in the server's reply");
 	if (st.tree != NULL) {

@@ -53,14 +53,12 @@ static void
 read_entry(struct client *c, const struct dpath *p, struct readback *rb)
 {
 	msgpack_packer	*pk;
-	char		 err[512];
 
 	pk = client_begin(c, "get_value", 2);
 	mp_pack_str(pk, "path");
 	mp_pack_path(pk, p->packed.data, p->packed.len);
 	mp_pack_kv_int(pk, "nchain", 2);
-	if (client_call(c, keep_entry, rb, err, sizeof(err)) == -1)
-		ctl_server_fail(err);
+	ctl_call(c, keep_entry, rb);
 }
 
 /* -m: the reply of set or delete, as YAML. */
@@ -204,9 +202,7 @@ data_set(const struct dpath *p, int argc, char **argv)
 	if (a.prev != NULL)
 		mp_pack_kv_str(pk, "prev", a.prev);
 	pack_chain(pk, &a, &rb);
-	if (client_call(c, ctl.meta ? print_reply : NULL, NULL, err,
-	    sizeof(err)) == -1)
-		ctl_server_fail(err);
+	ctl_call(c, ctl.meta ? print_reply : NULL, NULL);
 	client_close(c);
 	msgpack_unpacked_destroy(&u);
 	mpbuf_free(&val);
@@ -283,9 +279,7 @@ data_delete(const struct dpath *p, int argc, char **argv)
 		data_pack_last(pk, node, tick);
 	}
 	/* delete_tree with nchain streams the deleted entries */
-	if (client_call(c, ctl.meta ? print_reply : NULL, NULL, err,
-	    sizeof(err)) == -1)
-		ctl_server_fail(err);
+	ctl_call(c, ctl.meta ? print_reply : NULL, NULL);
 	client_close(c);
 	mpbuf_free(&pv);
 	return 0;

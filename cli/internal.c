@@ -61,7 +61,6 @@ cmd_dump(int argc, char **argv)
 	struct dump	 d;
 	struct mpbuf	 path;
 	msgpack_packer	*pk;
-	char		 err[512];
 	int		 rc;
 
 	if (ctl_wants_help(argc, argv)) {
@@ -82,12 +81,10 @@ cmd_dump(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	pathlong_init(&d.pl, NULL, 0);
 	d.tree = yamltree_new("_");
-	rc = client_call(c, dump_item, &d, err, sizeof(err));
+	ctl_call(c, dump_item, &d);
 	client_close(c);
 	pathlong_free(&d.pl);
 	mpbuf_free(&path);
-	if (rc == -1)
-		ctl_server_fail(err);
 	if (d.bad)
 		ctl_fail("moatctl: bad path in the server's reply");
 	rc = yamltree_print(d.tree, stdout);
@@ -170,7 +167,6 @@ cmd_state(int argc, char **argv)
 	const size_t	 nflags = sizeof(flags) / sizeof(flags[0]);
 	struct client	*c;
 	msgpack_packer	*pk;
-	char		 err[512];
 	int		 ch, on[8] = { 0 }, n = 0;
 	size_t		 i;
 
@@ -199,8 +195,7 @@ cmd_state(int argc, char **argv)
 	for (i = 0; i < nflags; i++)
 		if (on[i])
 			mp_pack_kv_bool(pk, flags[i].field, 1);
-	if (client_call(c, print_state, NULL, err, sizeof(err)) == -1)
-		ctl_server_fail(err);
+	ctl_call(c, print_state, NULL);
 	client_close(c);
 	return 0;
 }

@@ -90,6 +90,21 @@ ctl_subcommand(const struct command *tab, int argc, char **argv,
 }
 
 void
+ctl_call(struct client *c, client_item_fn fn, void *arg)
+{
+	char		 err[512];
+
+	switch (client_call(c, fn, arg, err, sizeof(err))) {
+	case 0:
+		return;
+	case -1:
+		ctl_server_fail(err);
+	default:
+		ctl_fail("moatctl: %s", err);
+	}
+}
+
+void
 ctl_server_fail(const char *err)
 {
 	ctl_fail("ServerError: %s", err);

@@ -6,6 +6,7 @@
 
 #include <msgpack.h>
 
+#include "cli/client.h"
 #include "lib/mp.h"
 
 struct client;
@@ -34,6 +35,8 @@ int		 ctl_subcommand(const struct command *, int, char **,
 		    const char *group);
 void		 ctl_server_fail(const char *)
 		    __attribute__((noreturn));
+/* client_call(), exiting with the server's or the connection's error. */
+void		 ctl_call(struct client *, client_item_fn, void *);
 /* Parse path text, or exit showing where it is wrong. */
 void		 ctl_path(const char *, struct mpbuf *);
 long long	 ctl_number(const char *, const char *what, long long min,

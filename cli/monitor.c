@@ -237,7 +237,7 @@ update_one(struct client *c, const struct dpath *p, const msgpack_object *r,
 	struct mpbuf	 full, rel;
 	msgpack_packer	*pk;
 	const char	*why;
-	char		 err[512], *text;
+	char		*text;
 
 	if (rp == NULL)
 		return;
@@ -263,8 +263,7 @@ update_one(struct client *c, const struct dpath *p, const msgpack_object *r,
 		mp_pack_str(pk, "value");
 		msgpack_pack_object(pk, *v);
 	}
-	if (client_call(c, NULL, NULL, err, sizeof(err)) == -1)
-		ctl_server_fail(err);
+	ctl_call(c, NULL, NULL);
 	mpbuf_free(&full);
 	mpbuf_free(&rel);
 }

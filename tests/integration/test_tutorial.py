@@ -416,6 +416,9 @@ def help_for_every_command():
         rc, out, err = moatctl(1, *args)
         assert rc == 0 and out.startswith("usage: moatctl") and err == "", \
             (args, rc, out, err)
+    rc, out, err = moatctl(1, "data", ":")
+    assert rc == 1 and out == "" and err.startswith(
+        "moatctl: cannot connect: 127.0.0.1 port 1: "), err
     rc, out, err = moatctl(1, "data", ":", "frob")
     assert rc != 0 and "unknown subcommand 'frob'" in err, err
     rc, out, err = moatctl(1, "data", ":", "get", "-x")
