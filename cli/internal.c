@@ -2,9 +2,10 @@
  * internal.c - "moatctl internal": the server's internal state.
  *
  * dump PATH prints the internal tree (get_tree_internal) as one nested
- * mapping with the values under "_", like "data PATH get -rd_"; the
- * system entries sit below the null element, so "dump :" starts with
- * "null:".  state asks get_state for the parts named by the flags and
+ * mapping with the values under "_", like "data PATH get -rd_" but with
+ * the paths as they are in the whole tree: the internal tree is the
+ * subtree of the null element, so the output starts with "null:" and
+ * PATH's elements, as in the tutorial.  state asks get_state for the parts named by the flags and
  * prints the reply as YAML, the server's "known" renamed to
  * "superseded" as in the original (seq, the protocol's, left out).
  */
@@ -19,7 +20,8 @@
 #include "cli/yamlout.h"
 
 static const char dump_usage[] = "usage: moatctl internal dump PATH\n"
-    "print the server's internal tree below PATH as a mapping\n";
+    "print the server's internal tree below PATH as a mapping "
+    "(under null:)\n";
 static const char state_usage[] =
     "usage: moatctl internal state [-aDdmnprs]\n"
     "print the server's replication state\n"
@@ -59,7 +61,7 @@ cmd_dump(int argc, char **argv)
 {
 	struct client	*c;
 	struct dump	 d;
-	struct mpbuf	 path;
+	struct mpbuf	 path, full;
 	msgpack_packer	*pk;
 	int		 rc;
 
@@ -79,7 +81,11 @@ cmd_dump(int argc, char **argv)
 	mp_pack_path(pk, path.data, path.len);
 	mp_pack_kv_int(pk, "nchain", 0);
 	memset(&d, 0, sizeof(d));
-	pathlong_init(&d.pl, NULL, 0);
+	mpbuf_init(&full);
+	mpbuf_add(&full, "\xc0", 1);		/* nil: the internal tree */
+	mpbuf_add(&full, path.data, path.len);
+	pathlong_init(&d.pl, full.data, full.len);
+	mpbuf_free(&full);
 	d.tree = yamltree_new("_");
 	ctl_call(c, dump_item, &d);
 	client_close(c);

@@ -377,9 +377,11 @@ def internal_dump_and_state():
             c.close()
         rc, out, err = moatctl(d.port, "internal", "dump", ":")
         eq((rc, err), (0, ""))
-        eq(out, "actor:\n  del:\n    _:\n      nodes:\n      - tut\n")
+        eq(out, "null:\n  actor:\n    del:\n      _:\n        nodes:\n"
+           "        - tut\n")
         rc, out, err = moatctl(d.port, "internal", "dump", "actor")
-        eq(out, "del:\n  _:\n    nodes:\n    - tut\n")
+        eq(out, "null:\n  actor:\n    del:\n      _:\n        nodes:\n"
+           "        - tut\n")
         rc, out, err = moatctl(d.port, "internal", "dump", "nope")
         eq((rc, out, err), (1, "", "ServerError: KeyError(P('nope'))\n"))
     finally:
