@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/adddate.h"
 #include "cli/client.h"
 #include "cli/data.h"
 #include "cli/moatctl.h"
@@ -32,14 +33,15 @@ static int	data_get(const struct dpath *, int, char **);
 static int	data_list(const struct dpath *, int, char **);
 
 static const struct sub subs[] = {
-	{ "get", data_get, "[-eRr] [-d key] [-m maxdepth] [-M mindepth]",
+	{ "get", data_get, "[-DeRr] [-d key] [-m maxdepth] [-M mindepth]",
 	  "print the value; -r the subtree, as a list or (-d) a mapping\n"
 	  "  -r           recursive: the entry and everything below it\n"
 	  "  -d key       print a nested mapping, values under key\n"
 	  "  -m maxdepth  not deeper than this below PATH (-r)\n"
 	  "  -M mindepth  not above this depth below PATH (-r)\n"
 	  "  -e           include entries without a value (-r)\n"
-	  "  -R           raw: a string as itself, bytes as they are" },
+	  "  -R           raw: a string as itself, bytes as they are\n"
+	  "  -D           add _KEY dates for timestamps in the value" },
 	{ "list", data_list, "[-d key] [-m maxdepth] [-M mindepth]",
 	  "list the paths below PATH (default: the children only)\n"
 	  "  -d key       print a nested mapping, values under key\n"
@@ -62,12 +64,13 @@ static const struct sub subs[] = {
 	  "  -l node tick  the entry must have been changed last by node, tick\n"
 	  "  -p prev       the entry's value must be prev\n"
 	  "  -e            prev is a Python literal" },
-	{ "monitor", data_monitor, "[-ops] [-i path]",
+	{ "monitor", data_monitor, "[-Dops] [-i path]",
 	  "print changes to the subtree as they happen, until killed\n"
 	  "  -s            print the current subtree first\n"
 	  "  -o            only this entry's value, one line per change\n"
 	  "  -p            one line per change: path (below PATH) and value\n"
-	  "  -i path       ignore this subtree (below PATH); repeatable" },
+	  "  -i path       ignore this subtree (below PATH); repeatable\n"
+	  "  -D            add _KEY dates for timestamps in the value" },
 	{ "update", data_update, "[-i file]",
 	  "apply a stream of YAML records {path, value} below PATH\n"
 	  "  -i file       read file instead of standard input" },
@@ -142,6 +145,20 @@ data_pack_last(msgpack_packer *pk, const char *node, const char *tick)
 	    INT64_MAX));
 }
 
+int	data_add_dates;
+
+const msgpack_object *
+data_value(const msgpack_object *v, msgpack_unpacked *u, struct mpbuf *b)
+{
+	msgpack_packer	 pk;
+
+	if (!data_add_dates || v == NULL)
+		return v;
+	msgpack_packer_init(&pk, b, mpbuf_write);
+	adddate_pack(&pk, v, time(NULL));
+	return data_unpack(u, b);
+}
+
 static int
 is_key(const msgpack_object *k, const char *s)
 {
@@ -175,6 +192,8 @@ data_pack_meta(msgpack_packer *pk, const msgpack_object *o,
 		msgpack_pack_object(pk, kv->key);
 		if (mp == META_SET && is_key(&kv->key, "path"))
 			mp_pack_path(pk, path, plen);
+		else if (data_add_dates && is_key(&kv->key, "value"))
+			adddate_pack(pk, &kv->val, time(NULL));
 		else
 			msgpack_pack_object(pk, kv->val);
 	}
@@ -287,6 +306,7 @@ get_opts(const char *sub, int argc, char **argv, struct getopts *g,
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "empty", no_argument, NULL, 'e' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "add-date", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int		 ch;
@@ -308,6 +328,9 @@ get_opts(const char *sub, int argc, char **argv, struct getopts *g,
 			break;
 		case 'M':
 			g->mindepth = ctl_number(optarg, "-M", 0, 1 << 20);
+			break;
+		case 'D':
+			data_add_dates = 1;
 			break;
 		case 'R':
 			g->raw = 1;
@@ -340,8 +363,15 @@ print_value(const msgpack_object *o, void *arg)
 		return 0;
 	}
 	if (!st->g->raw) {
-		if (yamlout_value(stdout, v) == -1)
+		msgpack_unpacked u;
+		struct mpbuf	 b;
+
+		mpbuf_init(&b);
+		msgpack_unpacked_init(&u);
+		if (yamlout_value(stdout, data_value(v, &u, &b)) == -1)
 			ctl_fail("moatctl: cannot print the value");
+		msgpack_unpacked_destroy(&u);
+		mpbuf_free(&b);
 		return 0;
 	}
 	if (v->type == MSGPACK_OBJECT_STR || v->type == MSGPACK_OBJECT_BIN)
@@ -418,15 +448,18 @@ tree_item(const msgpack_object *o, void *arg)
 		mpbuf_free(&m);
 		return 0;
 	}
-	if (st->tree != NULL) {
+	mpbuf_init(&m);
+	msgpack_unpacked_init(&u);
+	v = data_value(v, &u, &m);
+	if (st->tree != NULL)
 		yamltree_add(st->tree, path, len, v != NULL ? v :
 		    g->empty ? &nil : NULL);
-		return 0;
-	}
-	if (g->list)
+	else if (g->list)
 		print_item(path, len, NULL, 1);
 	else if (v != NULL || g->empty)
 		print_item(path, len, v, 0);
+	msgpack_unpacked_destroy(&u);
+	mpbuf_free(&m);
 	return 0;
 }
 
@@ -483,7 +516,7 @@ data_get(const struct dpath *p, int argc, char **argv)
 {
 	struct getopts	 g = { .maxdepth = -1 };
 
-	get_opts("get", argc, argv, &g, "+:d:em:M:Rr");
+	get_opts("get", argc, argv, &g, "+:Dd:em:M:Rr");
 	if (g.raw && g.recursive)
 		data_usage_fail("get", "-R prints one value, not with -r");
 	return run_get(p, &g);

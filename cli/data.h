@@ -37,6 +37,13 @@ enum meta_path { META_KEEP, META_DROP, META_SET };
 void	data_pack_meta(msgpack_packer *, const msgpack_object *o,
 	    enum meta_path, const uint8_t *path, size_t plen, uint32_t extra);
 void	data_print_meta(const msgpack_object *o);
+/*
+ * -D (get, monitor): values are printed with dates added, see
+ * cli/adddate.h.  data_value() returns v, or its dated copy in u/b.
+ */
+extern int data_add_dates;
+const msgpack_object *data_value(const msgpack_object *v, msgpack_unpacked *u,
+	    struct mpbuf *b);
 /* Unpack what we packed ourselves; fatal if that fails. */
 const msgpack_object *data_unpack(msgpack_unpacked *, const struct mpbuf *);
 /* Python's str() of a value on f, for the plain output modes. */

@@ -99,6 +99,8 @@ monitor_item(struct monitor *m, const struct dpath *p,
     const msgpack_object *o)
 {
 	const msgpack_object *v = mp_map_get(o, "value");
+	msgpack_unpacked u;
+	struct mpbuf	 b;
 	const uint8_t	*path;
 	const char	*why;
 	size_t		 len, base = m->pathonly ? 0 : p->packed.len;
@@ -121,7 +123,11 @@ monitor_item(struct monitor *m, const struct dpath *p,
 		printf("%s ", text);
 		free(text);
 	}
-	data_print_str(stdout, v);
+	mpbuf_init(&b);
+	msgpack_unpacked_init(&u);
+	data_print_str(stdout, data_value(v, &u, &b));
+	msgpack_unpacked_destroy(&u);
+	mpbuf_free(&b);
 	fflush(stdout);
 	m->seen = 1;
 }
@@ -136,13 +142,17 @@ monitor_opts(const struct dpath *p, int argc, char **argv,
 		{ "only", no_argument, NULL, 'o' },
 		{ "path-only", no_argument, NULL, 'p' },
 		{ "ignore", required_argument, NULL, 'i' },
+		{ "add-date", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mpbuf	 ig;
 	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "+:i:ops", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:Di:ops", lo, NULL)) != -1) {
 		switch (ch) {
+		case 'D':
+			data_add_dates = 1;
+			break;
 		case 'i':
 			if (m->nignore == IGNORE_MAX)
 				data_usage_fail("monitor", "too many -i");

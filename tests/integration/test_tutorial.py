@@ -182,6 +182,23 @@ def set_values_and_subpaths():
 
 
 @test
+def add_dates():
+    import time
+    d = server()
+    try:
+        now = int(time.time())
+        ok(d, "ts", "set", "-e", ":", "{'t': %d, 'x': 1}" % now)
+        want = time.strftime("%Y-%m-%d %H:%M:%S.000", time.localtime(now))
+        eq(ok(d, "ts", "get", "-D"),
+           "t: %d\nx: 1\n_t: '%s'\n" % (now, want))
+        eq(ok(d, "ts", "get", "-rD"),
+           "- !P ':':\n    t: %d\n    x: 1\n    _t: '%s'\n" % (now, want))
+        eq(ok(d, "ts"), "t: %d\nx: 1\n" % now)
+    finally:
+        d.cleanup()
+
+
+@test
 def path_and_literal_errors_point_at_the_character():
     d = server()
     try:
