@@ -331,8 +331,11 @@ def monitor_only_and_path_only():
     ok(d, "m.x", "set", "-e", ":", "{'a': 1}")
     only = MoatctlStream(d.port, "data", "m.x", "monitor", "-o")
     paths = MoatctlStream(d.port, "data", "m", "monitor", "-p", "-s")
+    ign = MoatctlStream(d.port, "data", "m", "monitor", "-p", "-s", "-i",
+                        "x.deeper")
     try:
         paths.wait_text("x {'a': 1}\n")
+        ign.wait_text("x {'a': 1}\n")
         # -o without -s prints changes only: set until it has seen one
         moattest.wait_for(lambda: ok(d, "m.x", "set", "-v", ":", "first")
                           == "" and "first\n" in only.text(), step=0.2,
@@ -344,9 +347,12 @@ def monitor_only_and_path_only():
         assert set(only.text().splitlines()) == {"first", "[1, None]"}, \
             only.text()
         paths.wait_text("x.deeper not for -o\n")
+        ign.wait_text("x [1, None]\n")
+        assert "deeper" not in ign.text(), ign.text()
     finally:
         only.stop()
         paths.stop()
+        ign.stop()
         d.cleanup()
 
 
