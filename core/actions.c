@@ -201,7 +201,8 @@ get_by_event(struct ctx *c)
 		ctx_error(c, "KeyError('%.*s')", (int)nlen, node);
 		return;
 	}
-	/* O(n): only sync recovery asks, rarely (see the report) */
+	/* O(n); only sync recovery asks.  A per-node tick index can come
+	   with syncd if it turns out to ask often. */
 	(void)tree_walk(core.tree, NULL, 0, 0, TREE_DEPTH_ANY, TREE_WALK_EMPTY,
 	    find_event_visit, &fe);
 	if (fe.found == NULL) {
@@ -221,7 +222,14 @@ get_by_event(struct ctx *c)
 		fatal("malloc");
 	entry_path(fe.found, buf, len);
 	rep_key(c->r, "path");
-	mp_pack_path(&c->r->pk, buf, len);
+	if (c->s->chroot && len >= c->s->root.len &&
+	    memcmp(buf, c->s->root.data, c->s->root.len) == 0)
+		/* relative to the session's root: a plain array, as the
+		   original's sliced path */
+		mp_pack_path_array(&c->r->pk, buf + c->s->root.len,
+		    len - c->s->root.len);
+	else
+		mp_pack_path(&c->r->pk, buf, len);
 	free(buf);
 	ctx_finish(c);
 }
@@ -397,9 +405,10 @@ act_delete_value(struct ctx *c)
 static void
 act_delete_tree(struct ctx *c)
 {
+	int64_t		 nchain;
 	int		 rc;
 
-	if ((rc = ctx_path(c)) == -1)
+	if ((rc = ctx_path(c)) == -1 || ctx_nchain(c, 0, &nchain) == -1)
 		return;
 	if (rc == 0 && c->relpath->len == 0 && !c->internal) {
 		ctx_exc(c, "ClientError", "You can't delete the root node");
@@ -412,7 +421,7 @@ act_delete_tree(struct ctx *c)
 		ctx_finish(c);
 		return;
 	}
-	stream_delete_tree(c);
+	stream_delete_tree(c, (unsigned)nchain);
 }
 
 /* KeyError(P('a.b')) for the request's path, as the original. */
@@ -555,7 +564,7 @@ const struct action action_table[] = {
 	{ "get_value",		act_get_value,		0 },
 	{ "set_value",		act_set_value,		A_WRITE },
 	{ "delete_value",	act_delete_value,	A_WRITE },
-	{ "delete_tree",	act_delete_tree,	A_WRITE },
+	{ "delete_tree",	act_delete_tree,	A_WRITE | A_STREAM },
 	{ "enum",		act_enum,		0 },
 	{ "enumerate",		act_enum,		0 },
 	{ "get_tree",		act_get_tree,		A_STREAM },

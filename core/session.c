@@ -479,6 +479,10 @@ dispatch(struct csession *s, struct req *rq, const msgpack_object *o)
 		ctx_error(&c, "unknown action '%.*s'", (int)nlen, name);
 		return;
 	}
+	if ((a->flags & A_STREAM) && s->nstreams >= STREAM_MAX) {
+		ctx_error(&c, "RuntimeError('too many open streams')");
+		return;
+	}
 	c.internal = (a->flags & A_INTERNAL) != 0;
 	c.is_write = (a->flags & A_WRITE) != 0;
 	a->fn(&c);

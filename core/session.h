@@ -42,7 +42,7 @@ struct ctx {
 /* Action table flags. */
 #define A_WRITE		0x01	/* the reply acknowledges a change */
 #define A_INTERNAL	0x02	/* path is relative to the nil subtree */
-#define A_STREAM	0x04	/* multi-reply (start ... end) */
+#define A_STREAM	0x04	/* may open a stream (STREAM_MAX per session) */
 
 struct action {
 	const char	*name;

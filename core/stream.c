@@ -11,7 +11,8 @@
  * only while netd's channel has less than PENDING_HIGH bytes queued.
  *
  * delete_tree runs as a job on the same machinery: a cursor, a chunk of
- * deletions per turn, one {changed: N} reply at the end.
+ * deletions per turn, one {changed: N} reply at the end - or, with
+ * nchain > 0, a stream of the deletions under flow control.
  *
  * Queued watch items are bounded per watch (a quarter of
  * kv.server.max_out) and for all watches together (16 times that).
@@ -40,7 +41,6 @@
 #define JOB_CHUNK	1024		/* delete_tree deletions per run */
 #define PUMP_BUDGET	4096		/* messages per loop turn */
 #define PENDING_HIGH	(1u << 20)	/* bytes queued to netd */
-#define MAX_STREAMS	1024		/* per session */
 
 enum phase { PH_START, PH_WALK, PH_UPTODATE, PH_LIVE, PH_END, PH_DONE };
 
@@ -50,7 +50,7 @@ struct stream {
 	struct csession		*s;
 	int64_t			 seq;
 	int			 is_watch;
-	int			 is_job;	/* delete_tree: no messages */
+	int			 is_job;	/* delete_tree */
 	uint64_t		 count;		/* job: entries changed */
 	struct mpbuf		 base;		/* job: full path scratch */
 	enum phase		 phase;
@@ -235,6 +235,27 @@ send_error(struct stream *st, struct reply *r, const char *err)
 	msg_end(st, r);
 }
 
+/*
+ * The original's walks skip children whose element is nil (the system
+ * subtree, below the root); `empty' lets them in at the first level
+ * only.  So get_tree of the root does not list auth and ACL data.
+ */
+static int
+nil_hidden(const struct stream *st)
+{
+	const uint8_t	*p, *el;
+	size_t		 len, off = 0, elen;
+	unsigned	 i = 0;
+
+	p = tree_cursor_path(st->cur, &len);
+	while (mp_path_next(p, len, &off, &el, &elen) == 1) {
+		if (elen == 1 && el[0] == 0xc0 && !(i == 0 && st->o.empty))
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
 /* One message into r: 1 sent, 0 nothing to send now, -1 stream done. */
 static int
 step(struct stream *st, struct reply *r)
@@ -252,6 +273,8 @@ step(struct stream *st, struct reply *r)
 		while ((e = tree_cursor_next(st->cur)) != NULL) {
 			if (st->is_watch && entry_tock(e) > st->start_tock)
 				continue;	/* its change is queued */
+			if (nil_hidden(st))
+				continue;
 			send_walk_item(st, r, e);
 			return 1;
 		}
@@ -300,32 +323,90 @@ run_into(struct stream *st, struct reply *r, int max, int *sent)
 }
 
 /*
- * delete_tree as a job: up to max deletions, then 1 if done with the
- * reply {changed: N} in r, else 0.  The cursor finds its place again
- * after each deletion, so the job may stop and go on at any entry.
+ * One deletion item of a streaming delete_tree (nchain > 0), as the
+ * original's change event: the new chain's head at the top level
+ * (node, tick, prev: the rest), the path, the old value if there was
+ * one, the entry's tock.
+ */
+static void
+send_job_item(struct stream *st, struct reply *r, struct entry *e,
+    const uint8_t *rel, size_t rellen, int had_value)
+{
+	const struct nodetab *tab = tree_nodes(core.tree);
+	struct chain	 c = entry_chain(e), rest;
+	const char	*name;
+	size_t		 len;
+
+	rep_begin(r);
+	if ((name = nodetab_name(tab, c.link[0].node, &len)) == NULL)
+		name = "", len = 0;
+	mp_pack_strn(rep_key(r, "node"), name, len);
+	rep_uint(r, "tick", c.link[0].tick);
+	rest.link = c.link + 1;
+	rest.n = c.n - 1;
+	rep_chain(r, "prev", rest, st->o.nchain - 1, tab);
+	rep_short_path(r, &st->prev, rel, rellen);
+	if (had_value) {
+		rep_key(r, "old_value");
+		rep_raw(r, st->qprev.data, st->qprev.len);
+	}
+	rep_tock(r, entry_tock(e));
+	msg_end(st, r);
+}
+
+/*
+ * delete_tree as a job: up to max deletions (and, when it streams, as
+ * many items as the window allows), then 1 when done, its last reply
+ * in r: {changed: N}, or {state: end}.  The cursor finds its place
+ * again after each deletion, so the job may stop and go on anywhere.
  */
 static int
 job_run(struct stream *st, struct reply *r, int max)
 {
 	struct entry	*e;
-	const uint8_t	*rel;
-	size_t		 rellen, baselen = st->base.len;
-	int		 n = 0;
+	const uint8_t	*rel, *v;
+	size_t		 rellen, vlen, baselen = st->base.len;
+	int		 n = 0, had;
 
-	while (n < max && (e = tree_cursor_next(st->cur)) != NULL) {
+	if (st->phase == PH_START) {
+		if (!window_open(st))
+			return 0;
+		send_state(st, r, "start");
+		st->phase = PH_WALK;
+	}
+	if (st->phase == PH_END) {	/* stopped by the client */
+		send_state(st, r, "end");
+		st->phase = PH_DONE;
+		return 1;
+	}
+	for (;;) {
+		if (n == max || (st->o.nchain > 0 && !window_open(st)))
+			return 0;
+		if ((e = tree_cursor_next(st->cur)) == NULL)
+			break;
 		rel = tree_cursor_path(st->cur, &rellen);
 		mpbuf_add(&st->base, rel, rellen);
+		if ((had = entry_has_value(e)) && st->o.nchain > 0) {
+			v = entry_value(e, &vlen);	/* the old value */
+			mpbuf_reset(&st->qprev);
+			mpbuf_add(&st->qprev, v, vlen);
+		}
 		if (core_change_local(st->base.data, st->base.len, &e, NULL,
-		    0) == 0)
+		    0) == 0) {
 			st->count++;
+			if (st->o.nchain > 0)
+				send_job_item(st, r, e, rel, rellen, had);
+		}
 		st->base.len = baselen;
 		n++;
 	}
-	if (n == max)
-		return 0;
-	rep_begin(r);
-	rep_uint(r, "changed", st->count);
-	rep_finish(r, 1, st->seq, 0, core_tock_read);
+	if (st->o.nchain > 0)
+		send_state(st, r, "end");
+	else {
+		rep_begin(r);
+		rep_uint(r, "changed", st->count);
+		rep_finish(r, 1, st->seq, 0, core_tock_read);
+	}
 	st->phase = PH_DONE;
 	return 1;
 }
@@ -335,7 +416,7 @@ static int
 runnable(const struct stream *st)
 {
 	if (st->is_job)
-		return 1;
+		return st->o.nchain == 0 || window_open(st);
 	if (!window_open(st))
 		return 0;
 	return st->phase != PH_LIVE || st->qhead < st->q.len;
@@ -388,10 +469,6 @@ stream_new(struct ctx *c, int is_watch, const struct stream_opts *o)
 {
 	struct stream	*st;
 
-	if (c->s->nstreams >= MAX_STREAMS) {
-		ctx_error(c, "RuntimeError('too many open streams')");
-		return NULL;
-	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		ctx_error(c, "MemoryError()");
 		return NULL;
@@ -475,7 +552,7 @@ stream_watch(struct ctx *c, const struct stream_opts *o)
 }
 
 void
-stream_delete_tree(struct ctx *c)
+stream_delete_tree(struct ctx *c, unsigned nchain)
 {
 	struct stream_opts o;
 	struct stream	*st;
@@ -483,9 +560,11 @@ stream_delete_tree(struct ctx *c)
 	memset(&o, 0, sizeof(o));
 	o.maxdepth = TREE_DEPTH_ANY;
 	o.empty = 1;
+	o.nchain = nchain;
 	if ((st = stream_new(c, 0, &o)) == NULL || open_cursor(c, st) == -1)
 		return;
 	st->is_job = 1;
+	st->phase = nchain > 0 ? PH_START : PH_WALK;
 	mpbuf_add(&st->base, c->path->data, c->path->len);
 	if (job_run(st, c->r, JOB_CHUNK))
 		stream_free(st);	/* done: the reply is in c->r */
@@ -552,7 +631,8 @@ find(struct csession *s, int64_t seq)
 	struct stream	*st;
 
 	LIST_FOREACH(st, &s->streams, sess)
-		if (st->seq == seq && st->phase < PH_DONE && !st->is_job)
+		if (st->seq == seq && st->phase < PH_DONE &&
+		    (!st->is_job || st->o.nchain > 0))
 			return st;
 	return NULL;
 }

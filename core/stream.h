@@ -1,5 +1,5 @@
 /*
- * stream.h - multi-reply requests: get_tree, watch.
+ * stream.h - multi-reply requests: get_tree, watch; chunked delete_tree.
  *
  * A stream is sent as {state:"start"}, items, {state:"end"}, every
  * message with the request's seq.  After the client's seq-0 hello with
@@ -9,9 +9,10 @@
  * (the pump), while netd's channel has room, with a tree cursor that
  * survives changes between chunks; core never blocks on one client.
  *
- * A watch queues live changes (bounded: kv.server.max_out bytes per
- * watch); a watcher that falls that far behind gets an error item and
- * its stream ends, so core memory stays bounded.
+ * A watch queues live changes, bounded: a quarter of kv.server.max_out
+ * per watch, four times max_out for all of them; a watcher that falls
+ * that far behind gets an error item and its stream ends, so core
+ * memory stays bounded.  delete_tree runs on the same machinery.
  */
 #ifndef MOAT_STREAM_H
 #define MOAT_STREAM_H
@@ -22,6 +23,8 @@
 #include "core/session.h"
 
 struct change;
+
+#define STREAM_MAX	1024	/* open streams per session */
 
 struct stream_opts {
 	unsigned	 nchain;
@@ -37,8 +40,11 @@ void	stream_set_limit(size_t max_queue);
 /* Start a get_tree / watch stream for the ctx's request. */
 void	stream_tree(struct ctx *, const struct stream_opts *);
 void	stream_watch(struct ctx *, const struct stream_opts *);
-/* delete_tree below ctx's path, in chunks; replies {changed: N}. */
-void	stream_delete_tree(struct ctx *);
+/*
+ * delete_tree below ctx's path, in chunks: replies {changed: N}, or
+ * with nchain > 0 streams an item per deletion.
+ */
+void	stream_delete_tree(struct ctx *, unsigned nchain);
 /* {state:"start"}, {error}, {state:"end"} in one go. */
 void	stream_error3(struct ctx *, const char *err);
 

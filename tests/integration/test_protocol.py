@@ -421,6 +421,11 @@ def internal_subtree():
     assert c.call("enum_internal", path=Path("acl"))["result"] == ["x"]
     m = c.stream("get_tree_internal", path=Path("acl"))
     assert [x["value"] for x in items(m)] == [{"a": 1}]
+    # a walk from the root leaves the nil subtree out, as the original
+    m = c.stream("get_tree", path=Path())
+    assert all(p[:1] != (None,) for p in full_paths((), items(m))), m
+    m = c.stream("get_tree", path=Path(), empty=True, max_depth=2)
+    assert ((None, "acl") in full_paths((), items(m))), m
     assert c.call("delete_internal", path=Path("acl", "x"))["changed"]
     assert "value" not in c.call("get_internal", path=Path("acl", "x"))
     c.close()
@@ -662,6 +667,109 @@ def watching_leaves_no_entries_behind():
     r = c.call("enum", path=Path("wl"), empty=True)
     assert r["error"] == "KeyError(P('wl'))", r
     c.close()
+
+
+@test
+def delete_tree_streaming_with_nchain():
+    c = Client(server().port, qlen=10)
+    base = ("test", "dts")
+    c.call("set_value", path=Path(*base, "a"), value=1)
+    c.call("set_value", path=Path(*base, "a", "x"), value=2)
+    c.call("set_value", path=Path(*base, "b"), value=3)
+    m = c.stream("delete_tree", path=Path(*base), nchain=2, ack=True)
+    assert m[0]["state"] == "start" and m[-1]["state"] == "end", m
+    it = items(m)
+    assert full_paths(base, it) == [base, base + ("a",), base + ("a", "x"),
+                                    base + ("b",)], it
+    assert "old_value" not in it[0]
+    assert [x["old_value"] for x in it[1:]] == [1, 2, 3], it
+    assert all(x["node"] == "s1" and "tick" in x and "prev" in x
+               for x in it)
+    assert [x["wseq"] for x in m] == list(range(1, len(m) + 1))
+    r = c.call("get_value", path=Path(*base, "a", "x"), nchain=1)
+    assert "value" not in r and r["chain"]["tick"] == it[2]["tick"], r
+    c.close()
+
+
+@test
+def open_streams_are_limited_per_session():
+    c = Client(server().port)
+    for i in range(1024):
+        c.send({"action": "watch", "seq": 1000 + i, "path": Path("lim")})
+    for i in range(1024):
+        assert c.recv_seq(1000 + i)["state"] == "start"
+    r = c.call("watch", path=Path("lim"))
+    assert r["error"] == "RuntimeError('too many open streams')", r
+    assert c.call("stop", task=1000)["result"] is True
+    assert c.recv_seq(1000)["state"] == "end"
+    m = c.stream("get_tree", path=Path())
+    assert m[-1]["state"] == "end"
+    c.close()
+
+
+@test
+def random_changes_match_a_model():
+    """A watcher sees every change in order; get_tree shows the model."""
+    import random
+    rnd = random.Random(4711)
+    srv = server()
+    w = Client(srv.port, qlen=10)
+    c = Client(srv.port)
+    seq = w.next_seq()
+    w.send({"action": "watch", "seq": seq, "path": Path("rnd"),
+            "nchain": 1})
+    assert w.recv_seq(seq)["state"] == "start"
+    model, events = {}, []
+    for i in range(1500):
+        p = ("rnd",) + tuple(rnd.choice("abc") for _ in
+                             range(rnd.randint(1, 3)))
+        if rnd.random() < 0.3:
+            c.call("delete_value", path=Path(*p), nchain=0)
+            model.pop(p, None)
+            events.append((p, "<deleted>"))
+        else:
+            v = rnd.choice([i, "s%d" % i, [i], None, b"b"])
+            c.call("set_value", path=Path(*p), value=v, nchain=0)
+            model[p] = v
+            events.append((p, v))
+    got = []
+    while len(got) < len(events):
+        m = w.recv_seq(seq)
+        got.append(m)
+        w.send({"seq": seq, "state": "ack", "ack": m["wseq"]})
+    paths = full_paths(("rnd",), got)
+    seen = [(p, m["value"] if "value" in m else "<deleted>")
+            for p, m in zip(paths, got)]
+    assert seen == events, next((i, a, b) for i, (a, b) in
+                                enumerate(zip(seen, events)) if a != b)
+    tree = c.stream("get_tree", path=Path("rnd"))
+    it = items(tree)
+    have = dict(zip(full_paths(("rnd",), it), [m["value"] for m in it]))
+    assert have == model
+    w.close()
+    c.close()
+
+
+@test
+def core_restart_drops_sessions_then_serves_again():
+    d = Moatd(name="cr", args=["-i", "again"])
+    try:
+        d.wait_port()
+        c = Client(d.port)
+        old = d.wait_children()["core"]
+        os.kill(old, 9)
+        try:
+            c.recv(5.0)
+            assert False, "session survived its core"
+        except (EOFError, ConnectionResetError):
+            pass
+        wait_for(lambda: d.children().get("core", old) != old,
+                 what="a new core")
+        c2 = Client(d.port)     # waits in the backlog until core is up
+        assert c2.greeting["node"] == "cr"
+        assert c2.call("get_value", path=Path())["value"] == "again"
+    finally:
+        d.cleanup()
 
 
 @test
