@@ -279,8 +279,11 @@ def delete_and_delete_recursive():
         assert out == "", out
         rc, out, err = mkd(d, "a", "delete", "-r", "-p", "x")
         assert rc != 0 and "-r cannot" in err, err
-        # the root value is untouched
+        # the root value is untouched, and cannot be deleted recursively
         eq(ok(d, ":"), '"Testing"\n')
+        err = fails(d, ":", "delete", "-r")
+        eq(err, "ServerError: ClientError(\"You can't delete the root "
+           "node\")\n")
     finally:
         d.cleanup()
 
