@@ -27,6 +27,9 @@ struct client {
 	size_t		 inlen, incap;
 	size_t		 used;		/* bytes of the last message */
 	msgpack_zone	 zone;		/* the current message */
+	msgpack_object	 cur;
+	int		 streaming;	/* the request got "start" */
+	int		 done;		/* ... and its end */
 	char		*node;		/* from the greeting */
 	struct mpval_limits limits;
 };
@@ -227,48 +230,92 @@ server_error(const msgpack_object *o, char *err, size_t errlen)
 }
 
 int
-client_call(struct client *c, client_item_fn fn, void *arg, char *err,
-    size_t errlen)
+client_send(struct client *c, char *err, size_t errlen)
 {
-	msgpack_object	 o;
-	const char	*state;
-	size_t		 slen;
-	uint64_t	 seq;
-	int		 streaming = 0, failed = 0;
-
+	c->streaming = c->done = 0;
 	if (write_all(c->fd, c->out.data, c->out.len) == -1) {
 		snprintf(err, errlen, "write: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int
+client_next(struct client *c, const msgpack_object **op, char *err,
+    size_t errlen)
+{
+	msgpack_object	*o = &c->cur;
+	const char	*state;
+	size_t		 slen;
+	uint64_t	 seq;
+
 	for (;;) {
-		if (next_msg(c, &o, &c->zone, err, errlen) == -1)
+		if (c->done)
+			return CLIENT_END;
+		if (next_msg(c, o, &c->zone, err, errlen) == -1)
 			return -1;
-		if (mp_get_uint64(mp_map_get(&o, "seq"), &seq) == -1) {
+		if (mp_get_uint64(mp_map_get(o, "seq"), &seq) == -1) {
 			/* A message without seq is fatal for the session. */
-			if (!server_error(&o, err, errlen))
-				snprintf(err, errlen, "reply without seq");
+			c->done = 1;
+			*op = o;
+			if (server_error(o, err, errlen))
+				return CLIENT_ERROR;
+			snprintf(err, errlen, "reply without seq");
 			return -1;
 		}
 		if (seq != c->seq)
 			continue;	/* a late message of an older request */
-		if (mp_get_str(mp_map_get(&o, "state"), &state, &slen) == 0) {
+		*op = o;
+		if (mp_get_str(mp_map_get(o, "state"), &state, &slen) == 0) {
 			if (slen == 5 && memcmp(state, "start", 5) == 0) {
-				streaming = 1;
+				c->streaming = 1;
 				continue;
 			}
-			if (slen == 3 && memcmp(state, "end", 3) == 0)
-				return failed ? -1 : 0;
-			continue;	/* uptodate etc. */
+			if (slen == 3 && memcmp(state, "end", 3) == 0) {
+				c->done = 1;
+				return CLIENT_END;
+			}
+			return CLIENT_STATE;
 		}
-		if (server_error(&o, err, errlen)) {
-			if (!streaming)
-				return -1;
+		if (!c->streaming)
+			c->done = 1;
+		if (server_error(o, err, errlen))
+			return CLIENT_ERROR;
+		return CLIENT_ITEM;
+	}
+}
+
+/*
+ * An error inside a stream is reported once the stream has ended; the
+ * items after it are not handed to fn.
+ */
+int
+client_call(struct client *c, client_item_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	const msgpack_object *o;
+	char		 scratch[512];
+	int		 rc, failed = 0, stopped = 0;
+
+	if (client_send(c, err, errlen) == -1)
+		return -2;
+	for (;;) {
+		rc = client_next(c, &o, failed ? scratch : err,
+		    failed ? sizeof(scratch) : errlen);
+		switch (rc) {
+		case -1:
+			if (failed)
+				snprintf(err, errlen, "%s", scratch);
+			return -2;
+		case CLIENT_END:
+			return failed ? -1 : 0;
+		case CLIENT_ERROR:
 			failed = 1;
-			continue;
+			break;
+		case CLIENT_ITEM:
+			if (fn && !failed && !stopped && fn(o, arg) != 0)
+				stopped = 1;
+			break;
 		}
-		if (fn && !failed && fn(&o, arg) != 0 && !streaming)
-			return 0;
-		if (!streaming)
-			return 0;
 	}
 }

@@ -6,6 +6,8 @@
  * read the same way moatd reads it.  Errors print one line on stderr,
  * e.g. "ServerError: ...", and exit 1.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +20,13 @@
 #include "lib/confyaml.h"
 #include "lib/log.h"
 #include "lib/mp.h"
+#include "lib/pathfmt.h"
 
 struct ctl ctl;
 
 static const struct command commands[] = {
+	{ "data", cmd_data, "read and change entries" },
+	{ "internal", cmd_internal, "the server's internal state" },
 	{ "dump", cmd_dump, "local tools: dump file FILE" },
 	{ "log", cmd_log, "log dest [-i] FILE, log save FILE, log stop" },
 	{ "status", cmd_status, "show moatd's processes" },
@@ -35,12 +40,13 @@ usage(int rc)
 	const struct command *c;
 
 	fprintf(rc ? stderr : stdout,
-	    "usage: moatctl [-v] [-h host] [-p port] [-c file] "
+	    "usage: moatctl [-mv] [-h host] [-p port] [-c file] "
 	    "[-C key=value] command [args]\n"
 	    "  -h host       server (kv.conn.host; a /path is a Unix socket)\n"
 	    "  -p port       port (kv.conn.port)\n"
 	    "  -c file       YAML config file\n"
 	    "  -C key=value  set a config key (repeatable)\n"
+	    "  -m            print metadata (chain, tock) with results\n"
 	    "  -v            more verbose\n"
 	    "commands:\n");
 	for (c = commands; c->name; c++)
@@ -86,6 +92,68 @@ ctl_subcommand(const struct command *tab, int argc, char **argv,
 	ctl_fail("moatctl %s: unknown subcommand '%s'", group, argv[0]);
 }
 
+void
+ctl_call(struct client *c, client_item_fn fn, void *arg)
+{
+	char		 err[512];
+
+	switch (client_call(c, fn, arg, err, sizeof(err))) {
+	case 0:
+		return;
+	case -1:
+		ctl_server_fail(err);
+	default:
+		ctl_fail("moatctl: %s", err);
+	}
+}
+
+void
+ctl_server_fail(const char *err)
+{
+	ctl_fail("ServerError: %s", err);
+}
+
+/*
+ * Path text to a packed path.  On a syntax error show the text with a
+ * caret under the character the message's "at position N" names.
+ */
+void
+ctl_path(const char *text, struct mpbuf *out)
+{
+	const char	*at;
+	char		 err[256];
+	long		 pos = 0;
+
+	if (pathfmt_parse(text, out, err, sizeof(err)) == 0)
+		return;
+	if ((at = strstr(err, "at position ")) != NULL)
+		pos = strtol(at + 12, NULL, 10);
+	fprintf(stderr, "moatctl: bad path: %s\n", err);
+	if (pos > 0 && strchr(text, '\n') == NULL)
+		fprintf(stderr, "  %s\n  %*s^\n", text, (int)(pos - 1), "");
+	exit(1);
+}
+
+long long
+ctl_number(const char *s, const char *what, long long min, long long max)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		ctl_fail("moatctl: %s: not a number from %lld to %lld: %s",
+		    what, min, max, s);
+	return v;
+}
+
+int
+ctl_wants_help(int argc, char **argv)
+{
+	return argc > 1 && strcmp(argv[1], "--help") == 0;
+}
+
 static void
 load_config(const char *file, char **sets, int nsets)
 {
@@ -116,6 +184,11 @@ load_config(const char *file, char **sets, int nsets)
 		ctl_fail("moatctl: cannot read back the config");
 }
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'H' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
@@ -127,11 +200,12 @@ main(int argc, char **argv)
 	int64_t		 p;
 
 	log_init("moatctl", 0, 0);
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		usage(0);
 	/* "+": options stop at the command, which has its own. */
-	while ((ch = getopt(argc, argv, "+c:C:h:p:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:C:h:mp:v", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'H':
+			usage(0);
 		case 'c':
 			file = optarg;
 			break;
@@ -145,6 +219,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			port = optarg;
+			break;
+		case 'm':
+			ctl.meta = 1;
 			break;
 		case 'v':
 			ctl.verbose++;

@@ -52,14 +52,18 @@ int
 cmd_status(int argc, char **argv)
 {
 	struct client	*c;
-	char		 err[512];
 
+	if (ctl_wants_help(argc, argv)) {
+		printf("usage: moatctl status\n"
+		    "show the server's processes: role, pid, restarts, uptime, "
+		    "memory\n");
+		return 0;
+	}
 	if (argc != 1)
 		ctl_fail("usage: moatctl status");
 	c = ctl_connect();
 	client_begin(c, "status", 0);
-	if (client_call(c, print_table, NULL, err, sizeof(err)) == -1)
-		ctl_fail("ServerError: %s", err);
+	ctl_call(c, print_table, NULL);
 	client_close(c);
 	return 0;
 }

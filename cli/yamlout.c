@@ -67,6 +67,7 @@ struct ynode {
 	size_t		 valpos;	/* children in front of the value */
 	struct ynode	**kids;
 	size_t		 nkids, capkids;
+	int		 isnull;	/* yamltree_simplex(): print null */
 };
 
 struct yamltree {
@@ -136,14 +137,21 @@ yo_scalar(struct yout *y, const char *tag, const char *s, size_t n,
 static int
 is_ambiguous(struct yout *y, const char *s, size_t n)
 {
-	regmatch_t	 m;
+	char		*t;
+	int		 rc;
 
-	if (n == 0)
+	/* quoting is always safe; a NUL inside gets it too */
+	if (n == 0 || memchr(s, '\0', n) != NULL)
 		return 1;
-	/* REG_STARTEND: match exactly n bytes, no NUL needed */
-	m.rm_so = 0;
-	m.rm_eo = (regoff_t)n;
-	return regexec(&y->re, s, 1, &m, REG_STARTEND) == 0;
+	/*
+	 * A NUL-terminated copy rather than REG_STARTEND: sanitizers'
+	 * regexec() reads up to a NUL whatever the flags say.
+	 */
+	if ((t = strndup(s, n)) == NULL)
+		fatal("strndup");
+	rc = regexec(&y->re, t, 0, NULL, 0) == 0;
+	free(t);
+	return rc;
 }
 
 /* base64 with a newline after every 76 characters and at the end. */
@@ -457,6 +465,29 @@ yamltree_add(struct yamltree *t, const uint8_t *packed, size_t len,
 	n->vallen = v.len;
 }
 
+/* Post-order, so a node whose children all went null still has them. */
+static void
+node_simplex(struct ynode *n)
+{
+	size_t		 i;
+
+	for (i = 0; i < n->nkids; i++)
+		node_simplex(n->kids[i]);
+	if (n->val == NULL || n->vallen != 1 || n->val[0] != 0xc0)
+		return;
+	free(n->val);
+	n->val = NULL;
+	n->vallen = 0;
+	if (n->nkids == 0)
+		n->isnull = 1;
+}
+
+void
+yamltree_simplex(struct yamltree *t)
+{
+	node_simplex(&t->root);
+}
+
 /* Unpack a stored key or value and emit it. */
 static int
 yt_packed(struct yout *y, const uint8_t *p, size_t len)
@@ -480,6 +511,8 @@ yt_node(struct yout *y, const struct yamltree *t, const struct ynode *n)
 	const struct ynode *c;
 	size_t		 i;
 
+	if (n->isnull)
+		return yo_text(y, NULL, "null");
 	if (yo_emit(y, yaml_mapping_start_event_initialize(&y->ev, NULL,
 	    NULL, 1, YAML_BLOCK_MAPPING_STYLE)) == -1)
 		return -1;

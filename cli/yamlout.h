@@ -84,5 +84,11 @@ void		 yamltree_add(struct yamltree *, const uint8_t *packed_path,
  */
 int		 yamltree_print(struct yamltree *, FILE *);
 void		 yamltree_free(struct yamltree *);
+/*
+ * What the original does to "get -rd KEY -m N" and "list -d KEY"
+ * output: a KEY whose value is null is dropped, and a node left with
+ * nothing at all prints as null instead of {}.
+ */
+void		 yamltree_simplex(struct yamltree *);
 
 #endif

@@ -224,38 +224,53 @@ b64val(int c)
 	return (int)(p - b64);
 }
 
-/* :sAB - base64 with its padding, as moat-util prints bytes */
-static int
-finish_b64(struct pp *pp, size_t end)
+int
+pathfmt_b64decode(const char *t, size_t n, struct mpbuf *out, size_t *bad)
 {
-	const uint8_t	*t = pp->text.data;
-	struct mpbuf	 b;
 	uint32_t	 acc = 0;
 	uint8_t		 byte;
-	size_t		 i, n = pp->text.len, pad = 0;
+	size_t		 i, pad = 0, len = out->len;
 	int		 v, nbits = 0;
 
-	mpbuf_init(&b);
 	for (i = 0; i < n; i++) {
 		if (t[i] == '=') {
 			pad++;
 			continue;
 		}
 		if (pad > 0 || (v = b64val(t[i])) < 0) {
-			mpbuf_free(&b);
-			return pp_fail(pp, pp_off(pp, i, end),
-			    "invalid base64");
+			out->len = len;
+			*bad = i;
+			return -1;
 		}
 		acc = acc << 6 | (uint32_t)v;
 		if ((nbits += 6) >= 8) {
 			nbits -= 8;
 			byte = (uint8_t)(acc >> nbits);
-			mpbuf_add(&b, &byte, 1);
+			mpbuf_add(out, &byte, 1);
 		}
 	}
 	if (n % 4 != 0 || pad > 2) {
+		out->len = len;
+		*bad = n;
+		return -1;
+	}
+	return 0;
+}
+
+/* :sAB - base64 with its padding, as moat-util prints bytes */
+static int
+finish_b64(struct pp *pp, size_t end)
+{
+	struct mpbuf	 b;
+	size_t		 bad;
+
+	mpbuf_init(&b);
+	if (pathfmt_b64decode((const char *)pp->text.data, pp->text.len, &b,
+	    &bad) == -1) {
 		mpbuf_free(&b);
-		return pp_fail(pp, end, "incorrect base64 padding");
+		if (bad == pp->text.len)
+			return pp_fail(pp, end, "incorrect base64 padding");
+		return pp_fail(pp, pp_off(pp, bad, end), "invalid base64");
 	}
 	pack_bin(pp, b.data, b.len);
 	mpbuf_free(&b);
@@ -575,12 +590,33 @@ put_repr_str(struct mpbuf *out, const uint8_t *s, size_t n, int isbytes)
 	mpbuf_add(out, &q, 1);
 }
 
-/* A path element as a Python literal: numbers and tuples of them. */
+/* A Path inside a value, as moat-util's repr() shows it: P('a.b'). */
 static int
-put_repr(struct mpbuf *out, const msgpack_object *o, int depth)
+put_path_repr(struct mpbuf *out, const msgpack_object *o)
 {
+	char	*p = pathfmt_format((const uint8_t *)o->via.ext.ptr,
+	    o->via.ext.size);
+
+	if (p == NULL)
+		return -1;
+	mpbuf_add(out, "P(", 2);
+	put_repr_str(out, (const uint8_t *)p, strlen(p), 0);
+	mpbuf_add(out, ")", 1);
+	free(p);
+	return 0;
+}
+
+/*
+ * A value as a Python literal.  For a path element (py 0) numbers and
+ * tuples, compact: "(1,'a')"; as Python's repr() prints values (py 1)
+ * lists and dicts too, with blanks: "[1, 'a']", "{'a': 1}".
+ */
+static int
+put_repr(struct mpbuf *out, const msgpack_object *o, int depth, int py)
+{
+	const char	*sep = py ? ", " : ",";
 	char		 f[32];
-	uint32_t	 i;
+	uint32_t	 i, n;
 
 	if (depth > LITERAL_DEPTH_MAX)
 		return -1;
@@ -601,8 +637,8 @@ put_repr(struct mpbuf *out, const msgpack_object *o, int depth)
 	case MSGPACK_OBJECT_FLOAT64:
 		/* Python has no inf literal, but 1e999 reads as inf */
 		pathfmt_float(o->via.f64, f, sizeof(f));
-		put_fmt(out, "%s", isinf(o->via.f64) ? (o->via.f64 < 0 ?
-		    "-1e999" : "1e999") : f);
+		put_fmt(out, "%s", py || !isinf(o->via.f64) ? f :
+		    o->via.f64 < 0 ? "-1e999" : "1e999");
 		return 0;
 	case MSGPACK_OBJECT_STR:
 	case MSGPACK_OBJECT_BIN:
@@ -610,25 +646,72 @@ put_repr(struct mpbuf *out, const msgpack_object *o, int depth)
 		    o->via.str.size, o->type == MSGPACK_OBJECT_BIN);
 		return 0;
 	case MSGPACK_OBJECT_EXT:
+		if (py && o->via.ext.type == MP_EXT_PATH)
+			return put_path_repr(out, o);
 		if (o->via.ext.type != MP_EXT_BIGINT)
 			return -1;
 		return pathfmt_bigint(out, (const uint8_t *)o->via.ext.ptr,
 		    o->via.ext.size);
 	case MSGPACK_OBJECT_ARRAY:
-		mpbuf_add(out, "(", 1);
-		for (i = 0; i < o->via.array.size; i++) {
-			if (put_repr(out, &o->via.array.ptr[i],
-			    depth + 1) == -1)
+		n = o->via.array.size;
+		mpbuf_add(out, py ? "[" : "(", 1);
+		for (i = 0; i < n; i++) {
+			if (put_repr(out, &o->via.array.ptr[i], depth + 1,
+			    py) == -1)
 				return -1;
-			if (i + 1 < o->via.array.size ||
-			    o->via.array.size == 1)
+			if (i + 1 < n)
+				mpbuf_add(out, sep, strlen(sep));
+			else if (n == 1 && !py)
 				mpbuf_add(out, ",", 1);
 		}
-		mpbuf_add(out, ")", 1);
+		mpbuf_add(out, py ? "]" : ")", 1);
+		return 0;
+	case MSGPACK_OBJECT_MAP:
+		if (!py)
+			return -1;
+		mpbuf_add(out, "{", 1);
+		for (i = 0; i < o->via.map.size; i++) {
+			if (i > 0)
+				mpbuf_add(out, ", ", 2);
+			if (put_repr(out, &o->via.map.ptr[i].key, depth + 1,
+			    py) == -1)
+				return -1;
+			mpbuf_add(out, ": ", 2);
+			if (put_repr(out, &o->via.map.ptr[i].val, depth + 1,
+			    py) == -1)
+				return -1;
+		}
+		mpbuf_add(out, "}", 1);
 		return 0;
 	default:
 		return -1;
 	}
+}
+
+int
+pathfmt_pystr(struct mpbuf *out, const msgpack_object *o)
+{
+	size_t		 len = out->len;
+
+	if (o->type == MSGPACK_OBJECT_STR) {
+		mpbuf_add(out, o->via.str.ptr, o->via.str.size);
+		return 0;
+	}
+	if (o->type == MSGPACK_OBJECT_EXT && o->via.ext.type == MP_EXT_PATH) {
+		char	*p = pathfmt_format((const uint8_t *)o->via.ext.ptr,
+		    o->via.ext.size);
+
+		if (p == NULL)
+			return -1;
+		mpbuf_add(out, p, strlen(p));
+		free(p);
+		return 0;
+	}
+	if (put_repr(out, o, 0, 1) == -1) {
+		out->len = len;
+		return -1;
+	}
+	return 0;
 }
 
 /* Control characters would not survive a shell or a terminal. */
@@ -683,7 +766,7 @@ put_elem(struct mpbuf *out, const msgpack_object *o)
 	}
 	/* everything else is a literal: ":5", ":1:.5", ":(1,'a')" */
 	mpbuf_init(&lit);
-	if ((rc = put_repr(&lit, o, 0)) == 0) {
+	if ((rc = put_repr(&lit, o, 0, 0)) == 0) {
 		mpbuf_add(out, ":", 1);
 		/* moat-util's rule: ":nan" would be the code ":n" */
 		if (isalpha(lit.data[0]))
@@ -735,5 +818,5 @@ pathfmt_format(const uint8_t *packed, size_t len)
 int
 pathfmt_repr(struct mpbuf *out, const msgpack_object *o)
 {
-	return put_repr(out, o, 0);
+	return put_repr(out, o, 0, 0);
 }

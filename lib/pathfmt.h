@@ -70,6 +70,22 @@ char	*pathfmt_format(const uint8_t *packed, size_t len);
 void	pathfmt_float(double v, char *buf, size_t len);
 
 /*
+ * Python's str() of a value, appended to out: a str as itself, a Path
+ * as its text, anything else as repr() ("b'\\x00'", "[1, 'a']",
+ * "{'a': None}").  -1, and nothing added, for values Python would not
+ * have (other ext types) or nested too deep.
+ */
+int	pathfmt_pystr(struct mpbuf *out, const msgpack_object *o);
+
+/*
+ * Decode n characters of base64 (with its padding, no blanks) and
+ * append the bytes to out.  -1, nothing added and the offset of the
+ * bad character (n: wrong length or padding) in *bad on error.
+ */
+int	pathfmt_b64decode(const char *, size_t n, struct mpbuf *out,
+	    size_t *bad);
+
+/*
  * Append the decimal digits of a big-endian magnitude (an ext 2
  * payload) to out.  -1, and nothing added, if it is longer than
  * LITERAL_BIGINT_MAX bytes.

@@ -255,6 +255,54 @@ class MqttSub:
 # ---- end of Mosquitto -----------------------------------------------------
 
 
+# ---------------------------------------------------------------------
+# moatctl (branch cli): run the admin tool against a test server.
+# ---------------------------------------------------------------------
+def moatctl(port, *args, input=None, timeout=10.0):
+    """Run moatctl -h 127.0.0.1 -p PORT ARGS; return (rc, stdout, stderr)."""
+    r = subprocess.run([os.path.join(BIN, "moatctl"), "-h", "127.0.0.1",
+                        "-p", str(port)] + list(args), input=input,
+                       stdin=None if input is not None else
+                       subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+class MoatctlStream:
+    """A long-running moatctl (data PATH monitor): its output lines are
+    collected by a thread; stop() kills it."""
+
+    def __init__(self, port, *args):
+        import threading
+        self.proc = subprocess.Popen(
+            [os.path.join(BIN, "moatctl"), "-h", "127.0.0.1", "-p",
+             str(port)] + list(args), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def text(self):
+        return "".join(self.lines)
+
+    def wait_text(self, text, timeout=5.0):
+        return wait_for(lambda: text in self.text(), timeout,
+                        what="moatctl output %r" % text)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(5)
+        self.thread.join(5)
+        err = self.proc.stderr.read()
+        self.proc.stderr.close()
+        return err
+
+
 def main():
     only = sys.argv[1:] or None
     passed = failed = 0

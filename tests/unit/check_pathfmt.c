@@ -297,6 +297,70 @@ END_TEST
 
 /* ---- round trip over random paths ---- */
 
+/* Python's str(): moatctl's plain output (monitor -o, get -R). */
+static void
+assert_pystr(const char *lit, const char *want)
+{
+	struct mpbuf	 b, out;
+	msgpack_packer	 pk;
+	msgpack_unpacked u;
+	size_t		 off = 0;
+
+	mpbuf_init(&b);
+	mpbuf_init(&out);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	ck_assert_int_eq(literal_eval(lit, &pk, NULL, 0), 0);
+	msgpack_unpacked_init(&u);
+	ck_assert_int_eq(msgpack_unpack_next(&u, (const char *)b.data, b.len,
+	    &off), MSGPACK_UNPACK_SUCCESS);
+	mpbuf_add(&out, "<", 1);
+	ck_assert_int_eq(pathfmt_pystr(&out, &u.data), 0);
+	mpbuf_add(&out, ">", 2);
+	ck_assert_str_eq((char *)out.data + 1, want);
+	msgpack_unpacked_destroy(&u);
+	mpbuf_free(&b);
+	mpbuf_free(&out);
+}
+
+START_TEST(python_str)
+{
+	assert_pystr("'text'", "text>");
+	assert_pystr("''", ">");
+	assert_pystr("123", "123>");
+	assert_pystr("1.0", "1.0>");
+	assert_pystr("1e999", "inf>");
+	assert_pystr("None", "None>");
+	assert_pystr("b'\\x00a'", "b'\\x00a'>");
+	assert_pystr("[1, 'a', (2,), {}]", "[1, 'a', [2], {}]>");
+	assert_pystr("{'a': None, 5: [True]}", "{'a': None, 5: [True]}>");
+	assert_pystr("[\"it's\"]", "[\"it's\"]>");
+}
+END_TEST
+
+START_TEST(base64_decoding)
+{
+	struct mpbuf	 b;
+	size_t		 bad = 99;
+
+	mpbuf_init(&b);
+	mpbuf_add(&b, "x", 1);
+	ck_assert_int_eq(pathfmt_b64decode("AAE=", 4, &b, &bad), 0);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_int_eq(memcmp(b.data, "x\0\1", 3), 0);
+	ck_assert_int_eq(pathfmt_b64decode("", 0, &b, &bad), 0);
+	ck_assert_uint_eq(b.len, 3);
+	/* errors add nothing and say where */
+	ck_assert_int_eq(pathfmt_b64decode("AA#=", 4, &b, &bad), -1);
+	ck_assert_uint_eq(bad, 2);
+	ck_assert_int_eq(pathfmt_b64decode("AAE", 3, &b, &bad), -1);
+	ck_assert_uint_eq(bad, 3);
+	ck_assert_int_eq(pathfmt_b64decode("A=A=", 4, &b, &bad), -1);
+	ck_assert_uint_eq(bad, 2);
+	ck_assert_uint_eq(b.len, 3);
+	mpbuf_free(&b);
+}
+END_TEST
+
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t
@@ -423,6 +487,8 @@ main(void)
 	tcase_add_test(tc, non_paths_are_not_formatted);
 	tcase_add_test(tc, float_and_bigint_spelling);
 	tcase_add_test(tc, random_round_trip);
+	tcase_add_test(tc, python_str);
+	tcase_add_test(tc, base64_decoding);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

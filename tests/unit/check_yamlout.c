@@ -477,6 +477,36 @@ START_TEST(tree_bad_entries_are_left_out)
 }
 END_TEST
 
+/* list -d_: empty nodes come as null values, simplex tidies them */
+START_TEST(tree_simplex)
+{
+	struct yamltree	*t = yamltree_new("_");
+	char		*got;
+
+	tree_add(t, "a", "None");	/* empty, with a child */
+	tree_add(t, "a.x", "1");
+	tree_add(t, "b", "None");	/* empty leaf */
+	tree_add(t, "c", "2");
+	got = tree_print(t, 0);
+	ck_assert_str_eq(got, "a:\n  _: null\n  x:\n    _: 1\nb:\n"
+	    "  _: null\nc:\n  _: 2\n");
+	free(got);
+	yamltree_simplex(t);
+	got = tree_print(t, 0);
+	ck_assert_str_eq(got, "a:\n  x:\n    _: 1\nb: null\nc:\n  _: 2\n");
+	free(got);
+	yamltree_free(t);
+	/* a root left with nothing prints as null */
+	t = yamltree_new("_");
+	tree_add(t, ":", "None");
+	yamltree_simplex(t);
+	got = tree_print(t, 0);
+	ck_assert_str_eq(got, "null\n");
+	free(got);
+	yamltree_free(t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -496,6 +526,7 @@ main(void)
 	tcase_add_test(tc, tree_tutorial_internal_and_null_key);
 	tcase_add_test(tc, tree_keys_order_and_values);
 	tcase_add_test(tc, tree_bad_entries_are_left_out);
+	tcase_add_test(tc, tree_simplex);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
