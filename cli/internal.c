@@ -57,7 +57,7 @@ dump_item(const msgpack_object *o, void *arg)
 }
 
 static int
-cmd_dump(int argc, char **argv)
+internal_dump(int argc, char **argv)
 {
 	struct client	*c;
 	struct dump	 d;
@@ -150,7 +150,7 @@ print_state(const msgpack_object *o, void *arg)
 }
 
 static int
-cmd_state(int argc, char **argv)
+internal_state(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "help", no_argument, NULL, 'H' },
@@ -207,8 +207,8 @@ cmd_state(int argc, char **argv)
 }
 
 static const struct command subs[] = {
-	{ "dump", cmd_dump, "PATH: the internal tree" },
-	{ "state", cmd_state, "[-aDdmnprs]: replication state" },
+	{ "dump", internal_dump, "PATH: the internal tree" },
+	{ "state", internal_state, "[-aDdmnprs]: replication state" },
 	{ NULL, NULL, NULL }
 };
 
