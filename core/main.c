@@ -11,6 +11,7 @@
 
 #include "core/core.h"
 #include "core/stream.h"
+#include "core/sync.h"
 #include "ipc/proc.h"
 #include "lib/conf.h"
 #include "lib/log.h"
@@ -44,13 +45,16 @@ core_configure(const msgpack_object *conf)
 	int64_t		 len = CHAIN_DEFLEN;
 
 	csess_configure(conf);
-	if (configured)
-		return;		/* the chain length cannot change live */
+	if (configured) {
+		csync_configure(conf);
+		return;
+	}		/* the chain length cannot change live */
 	(void)conf_get_int(conf, "kv.server.change.length", &len);
 	if (len < 1 || len > CHAIN_MAXLEN)
 		len = CHAIN_DEFLEN;
 	core_state_init(proc_node_name(), (unsigned)len);
 	stream_init();
+	csync_configure(conf);
 	configured = 1;
 	store_init_value(conf);
 }
@@ -58,6 +62,8 @@ core_configure(const msgpack_object *conf)
 static void
 core_peer_up(int role, struct ipc_chan *c)
 {
+	if (role == PROC_SYNCD)
+		csync_peer_up(c);
 	if (role != PROC_NETD)
 		return;
 	core.netd = c;
@@ -68,6 +74,8 @@ core_peer_up(int role, struct ipc_chan *c)
 static void
 core_peer_down(int role)
 {
+	if (role == PROC_SYNCD)
+		csync_peer_down();
 	if (role != PROC_NETD)
 		return;
 	core.netd = NULL;
@@ -85,6 +93,8 @@ core_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 		csess_status_reply(m->id, m->data, m->len);
 		return 0;
 	}
+	if (from == PROC_SYNCD && configured)
+		return csync_dispatch(m);
 	if (from != PROC_NETD || !configured)
 		return -1;
 	switch (m->type) {
@@ -106,6 +116,7 @@ static void
 core_shutdown(void)
 {
 	csess_close_all();
+	csync_shutdown();
 	stream_shutdown();
 	if (configured)
 		core_state_free();

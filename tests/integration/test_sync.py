@@ -1,0 +1,221 @@
+"""Replication between moatd servers sharing one real mosquitto broker.
+
+Three (or two) servers on one broker: writes on each show up on all,
+with the same chains; a server stopped while the others write catches
+up after its restart through the recovery steps (info/missing, re-sent
+updates); with the broker down, two servers write conflicting and
+distinct keys, and once it is back every server ends with the same
+values and chains; deletions replicate.  The ping cycle is made fast so
+that recovery runs within seconds.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from moattest import (Client, Moatd, Mosquitto, Path, main, test,  # noqa
+                      wait_for)
+
+FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
+NAMES = ("s1", "s2", "s3")
+
+
+def server(broker, name, port=None):
+    d = Moatd(name, args=["-C", "kv.server.mqtt.uri=" + broker.uri()]
+              + FAST, port=port)
+    d.wait_port()
+    d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port, 10)
+    return d
+
+
+def dump(port, empty=False):
+    """Every entry below the root: {path: (value, chain)}; chains whole."""
+    c = Client(port)
+    try:
+        msgs = c.stream("get_tree", path=Path(), nchain=-1, empty=empty)
+    finally:
+        c.close()
+    out = {}
+    prev = []
+    for m in msgs:
+        if "depth" not in m:
+            continue
+        prev = prev[:m["depth"]] + list(m["path"])
+        out[tuple(prev)] = (m.get("value", "<none>"), repr(m.get("chain")))
+    return out
+
+
+def state(port):
+    c = Client(port)
+    try:
+        return c.call("get_state", nodes=True, known=True, missing=True,
+                      remote_missing=True)
+    finally:
+        c.close()
+
+
+def converged(servers, what="dumps"):
+    """Wait until every server has the same dump; return it."""
+    def same():
+        ds = [dump(s.port) for s in servers]
+        return ds[0] if all(d == ds[0] for d in ds[1:]) else None
+    return wait_for(same, 30, step=0.3, what="servers converge: " + what)
+
+
+def no_missing(servers):
+    def ok():
+        st = [state(s.port) for s in servers]
+        if any(s.get("missing") for s in st):
+            return None
+        nodes = [(s["nodes"], s["known"]) for s in st]
+        return nodes if all(n == nodes[0] for n in nodes[1:]) else None
+    return wait_for(ok, 30, step=0.3, what="no server misses a tick")
+
+
+def count(ranges):
+    """Number of ticks in the wire form of a tick set."""
+    return sum(1 if isinstance(r, int) else r[1] - r[0] for r in ranges)
+
+
+def cleanup(*things):
+    for t in things:
+        try:
+            t.cleanup()
+        except Exception:
+            pass
+
+
+def setv(port, path, value):
+    c = Client(port)
+    try:
+        r = c.call("set_value", path=Path(*path), value=value, nchain=3)
+        assert r.get("changed") is True, r
+        return r
+    finally:
+        c.close()
+
+
+def getv(port, path):
+    c = Client(port)
+    try:
+        return c.call("get_value", path=Path(*path)).get("value")
+    finally:
+        c.close()
+
+
+@test
+def three_servers_converge():
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES]
+        for i, s in enumerate(ss):
+            for k in range(5):
+                setv(s.port, ("t", NAMES[i], k), {"n": k, "by": NAMES[i]})
+        setv(ss[0].port, ("t", "shared"), "one")
+        wait_for(lambda: getv(ss[1].port, ("t", "shared")) == "one", 10,
+                 what="s1's update on s2")
+        setv(ss[1].port, ("t", "shared"), "two")
+        d = converged(ss)
+        assert len(d) == 16, d
+        assert d[("t", "s2", 4)][0] == {"n": 4, "by": "s2"}
+        assert d[("t", "shared")][0] == "two", d[("t", "shared")]
+        nodes, known = no_missing(ss)[0]
+        assert nodes == {"s1": 6, "s2": 6, "s3": 5}, nodes
+        assert known == {}, known   # s1's "one" is still in the chain
+    finally:
+        cleanup(*ss, b)
+
+
+@test
+def stopped_server_catches_up():
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES]
+        setv(ss[2].port, ("c", "early"), "before the stop")
+        converged(ss, "before the stop")
+        port = ss[2].port
+        ss[2].cleanup()
+        c1, c2 = Client(ss[0].port), Client(ss[1].port)
+        try:
+            for k in range(600):
+                c1.call("set_value", path=Path("c", "a", k), value=k)
+                c2.call("set_value", path=Path("c", "b", k), value=-k)
+            c1.call("delete_value", path=Path("c", "a", 7))
+        finally:
+            c1.close()
+            c2.close()
+        ss[2] = server(b, "s3", port=port)
+        d = converged(ss, "after the restart")
+        assert len(d) == 1 + 599 + 600, len(d)
+        assert ("c", "a", 7) not in d
+        assert d[("c", "early")][0] == "before the stop"
+        no_missing(ss)
+        st = state(ss[2].port)
+        assert st["nodes"]["s1"] == 601 and st["nodes"]["s2"] == 600, st
+    finally:
+        cleanup(*ss, b)
+
+
+@test
+def broker_outage_conflicts_converge():
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES[:2]]
+        setv(ss[0].port, ("x", "before"), 0)
+        converged(ss, "before the outage")
+        b.kill()
+        for k in range(10):
+            setv(ss[0].port, ("x", "both", k), "s1-%d" % k)
+            setv(ss[1].port, ("x", "both", k), "s2-%d" % k)
+            setv(ss[k % 2].port, ("x", "only", k), k)
+        setv(ss[1].port, ("x", "before"), "changed by s2")
+        b.start()
+        d = converged(ss, "after the outage")
+        assert len(d) == 21, sorted(d)
+        winners = {d[("x", "both", k)][0][:2] for k in range(10)}
+        assert winners <= {"s1", "s2"}, winners
+        assert d[("x", "before")][0] == "changed by s2"
+        nodes, known = no_missing(ss)[0]
+        # the losers of the ten conflicts are known (superseded)
+        lost = sum(count(r) for r in known.values())
+        assert lost == 10, known
+    finally:
+        cleanup(*ss, b)
+
+
+@test
+def deletes_replicate():
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES]
+        for k in range(4):
+            setv(ss[0].port, ("d", k), k)
+        converged(ss, "the writes")
+        c = Client(ss[1].port)
+        try:
+            r = c.call("delete_value", path=Path("d", 1), nchain=2)
+            assert r.get("changed") is True, r
+            r = c.call("delete_tree", path=Path("d", 3))
+            assert r.get("changed") == 1, r
+        finally:
+            c.close()
+        d = converged(ss, "the deletions")
+        assert sorted(d) == [("d", 0), ("d", 2)], sorted(d)
+        for s in ss:
+            c = Client(s.port)
+            try:
+                g = c.call("get_value", path=Path("d", 1), nchain=2)
+            finally:
+                c.close()
+            assert "value" not in g, g
+            assert g["chain"]["node"] == "s2", g
+        no_missing(ss)
+    finally:
+        cleanup(*ss, b)
+
+
+if __name__ == "__main__":
+    main()
