@@ -32,12 +32,12 @@ endif
 
 PKG_BASE    = msgpack libevent_core libbsd libseccomp
 PKG_moatd   = $(PKG_BASE) yaml-0.1
-PKG_core    = $(PKG_BASE)
+PKG_core    = $(PKG_BASE) libsodium
 PKG_netd    = $(PKG_BASE)
 PKG_syncd   = $(PKG_BASE) libmosquitto
 PKG_authd   = $(PKG_BASE) libsodium
 PKG_runnerd = $(PKG_BASE)
-PKG_cli     = $(PKG_BASE) yaml-0.1
+PKG_cli     = $(PKG_BASE) yaml-0.1 libsodium
 PKG_TEST    = $(PKG_BASE) yaml-0.1 libmosquitto libsodium check
 
 pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)

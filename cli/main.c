@@ -22,6 +22,8 @@
 struct ctl ctl;
 
 static const struct command commands[] = {
+	{ "dump", cmd_dump, "local tools: dump file FILE" },
+	{ "log", cmd_log, "log dest [-i] FILE, log save FILE, log stop" },
 	{ "status", cmd_status, "show moatd's processes" },
 	{ NULL, NULL, NULL }
 };

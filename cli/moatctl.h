@@ -30,6 +30,12 @@ void		 ctl_fail(const char *fmt, ...)
 int		 ctl_subcommand(const struct command *, int, char **,
 		    const char *group);
 
+/* dump.c */
+int	cmd_dump(int, char **);
+
+/* log.c */
+int	cmd_log(int, char **);
+
 /* status.c */
 int	cmd_status(int, char **);
 

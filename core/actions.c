@@ -559,6 +559,8 @@ void	act_get_tock(struct ctx *);
 void	act_root(struct ctx *);
 void	act_test_acl(struct ctx *);
 void	act_status(struct ctx *);
+void	act_log(struct ctx *);
+void	act_save(struct ctx *);
 
 const struct action action_table[] = {
 	{ "get_value",		act_get_value,		0 },
@@ -580,5 +582,7 @@ const struct action action_table[] = {
 	{ "root",		act_root,		0 },
 	{ "test_acl",		act_test_acl,		0 },
 	{ "status",		act_status,		0 },
+	{ "log",		act_log,		0 },	/* plog.c */
+	{ "save",		act_save,		0 },
 	{ NULL,			NULL,			0 }
 };

@@ -5,11 +5,13 @@
  * The first CONFIG sets up the tree (kv.server.change.length) and this
  * server's node name; if the tree is then empty and kv.server.init
  * (moatd -i VALUE) is set, VALUE is stored at the root path, taking
- * tick 1.  Persistence will load its state before that check.
+ * tick 1.  Persistence (persist.h) loads its state before that check;
+ * moatd -l files arrive as IPC_LOAD before SETUP_DONE.
  */
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/persist.h"
 #include "core/stream.h"
 #include "core/sync.h"
 #include "ipc/proc.h"
@@ -56,6 +58,7 @@ core_configure(const msgpack_object *conf)
 	stream_init();
 	csync_configure(conf);
 	configured = 1;
+	persist_configure(conf);
 	store_init_value(conf);
 }
 
@@ -85,6 +88,8 @@ core_peer_down(int role)
 static int
 core_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 {
+	if (from == PROC_MASTER && m->type == IPC_LOAD && configured)
+		return plog_load_msg(m);
 	if (m->fd != -1)
 		return -1;
 	if (from == PROC_MASTER) {
@@ -115,6 +120,8 @@ core_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 static void
 core_shutdown(void)
 {
+	if (configured)
+		persist_shutdown();	/* acks still waiting go out */
 	csess_close_all();
 	csync_shutdown();
 	stream_shutdown();

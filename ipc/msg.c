@@ -15,6 +15,7 @@ static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_SHUTDOWN] = "SHUTDOWN",
 	[IPC_LISTENER] = "LISTENER",
 	[IPC_STATUS] = "STATUS",
+	[IPC_LOAD] = "LOAD",
 	[IPC_PONG] = "PONG",
 	[IPC_STATUS_REQ] = "STATUS_REQ",
 	[IPC_SESSION_OPEN] = "SESSION_OPEN",

@@ -30,6 +30,8 @@ enum ipc_type {
 	IPC_SHUTDOWN,		/* stop cleanly and exit 0 */
 	IPC_LISTENER,		/* netd: fd = listening socket; {kind, addr} */
 	IPC_STATUS,		/* master -> core: process table; id echoed */
+	IPC_LOAD,		/* master -> core: fd = a file to load
+				   (moatd -l), {name}; first start only */
 
 	/* child -> master */
 	IPC_PONG,		/* id = cookie; {rss} */

@@ -39,6 +39,8 @@ const char conf_default_yaml[] =
 "    init: null\n"			/* ours: -i VALUE */
 "    state: ''\n"			/* ours: -D DIR */
 "    fsync: batch\n"			/* ours */
+"    start: storage\n"			/* ours: memory|storage|network */
+"    compact: 16777216\n"		/* ours: log bytes per snapshot */
 "    user: _moatd\n"			/* ours */
 "    libexec: ''\n"			/* ours */
 "    control: moatd.sock\n"		/* ours */
@@ -50,6 +52,8 @@ const char conf_default_yaml[] =
 "    shutdown_timeout: 2\n";		/* ours */
 
 static const char *const fsync_values[] = { "always", "batch", "off", NULL };
+static const char *const start_values[] = { "memory", "storage", "network",
+	NULL };
 
 const struct conf_key conf_keys[] = {
 	{ "kv.conn.host",		CK_STR, 0, 0, NULL },
@@ -73,6 +77,8 @@ const struct conf_key conf_keys[] = {
 	{ "kv.server.init",		CK_ANY, 0, 0, NULL },
 	{ "kv.server.state",		CK_STR, 0, 0, NULL },
 	{ "kv.server.fsync",		CK_ENUM, 0, 0, fsync_values },
+	{ "kv.server.start",		CK_ENUM, 0, 0, start_values },
+	{ "kv.server.compact",		CK_INT, 4096, 1LL << 40, NULL },
 	{ "kv.server.user",		CK_STR, 0, 0, NULL },
 	{ "kv.server.libexec",		CK_STR, 0, 0, NULL },
 	{ "kv.server.control",		CK_STR, 0, 0, NULL },

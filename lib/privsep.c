@@ -42,8 +42,13 @@ privsep_drop(const char *dir, const char *user)
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_NO_NEW_PRIVS)");
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		/* No chroot without root, but relative names must still
+		 * resolve in our own directory (core's state dir). */
+		if (chdir(dir) == -1)
+			fatal("chdir %s", dir);
 		return;
+	}
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx("unknown user %s (scripts/deps.sh creates _moatd)",
 		    user);

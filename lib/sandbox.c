@@ -159,6 +159,19 @@ add_rule(scmp_filter_ctx ctx, const struct sandbox_rule *r, const char *role)
 		fatalx("%s: sandbox: rule %s: %s", role, r->name, strerror(-rc));
 }
 
+/* A role may allow what the base list only lets fail (core: openat). */
+static int
+overridden(const struct sandbox_rule *r, const struct sandbox_rule *rules,
+    size_t nrules)
+{
+	size_t	 i;
+
+	for (i = 0; i < nrules; i++)
+		if (strcmp(r->name, rules[i].name) == 0)
+			return 1;
+	return 0;
+}
+
 void
 sandbox_install(const char *role, const struct sandbox_rule *rules,
     size_t nrules, int debug)
@@ -179,7 +192,8 @@ sandbox_install(const char *role, const struct sandbox_rule *rules,
 	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL)
 		fatalx("%s: seccomp_init failed", role);
 	for (i = 0; i < sandbox_base_nrules; i++)
-		add_rule(ctx, &sandbox_base_rules[i], role);
+		if (!overridden(&sandbox_base_rules[i], rules, nrules))
+			add_rule(ctx, &sandbox_base_rules[i], role);
 	for (i = 0; i < nrules; i++)
 		add_rule(ctx, &rules[i], role);
 	if ((rc = seccomp_load(ctx)) < 0)

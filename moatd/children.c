@@ -41,6 +41,7 @@
 #define STABLE_SECS	10.0	/* up this long: backoff starts over */
 #define PING_SECS	2	/* health ping interval */
 #define PING_MISSES	5	/* unanswered pings before we kill */
+#define CORE_EXIT_DATA	65	/* core: a state file is damaged (persist.h) */
 
 struct child_def {
 	int		 role;
@@ -259,6 +260,27 @@ exec_child(const struct child *ch, int ipcfd, int notefd)
 	_exit(127);
 }
 
+/* moatd -l: the files go to the first core only; afterwards their
+ * contents are in core's own state directory. */
+static void
+send_loads(struct child *ch)
+{
+	struct mpbuf	 buf;
+	msgpack_packer	 pk;
+	int		 i;
+
+	for (i = 0; i < opts.nload; i++) {
+		mpbuf_init(&buf);
+		msgpack_packer_init(&pk, &buf, mpbuf_write);
+		msgpack_pack_map(&pk, 1);
+		mp_pack_kv_str(&pk, "name", opts.load_names[i]);
+		ipc_send(ch->chan, IPC_LOAD, 0, opts.load_fds[i], buf.data,
+		    buf.len);
+		mpbuf_free(&buf);
+	}
+	opts.nload = 0;
+}
+
 static void
 spawn(struct child *ch)
 {
@@ -293,6 +315,8 @@ spawn(struct child *ch)
 	ipc_send(ch->chan, IPC_CONFIG, 0, -1, conf_buf, conf_len);
 	if (ch->def->role == PROC_NETD)
 		listen_send(ch->chan);
+	if (ch->def->role == PROC_CORE)
+		send_loads(ch);
 	wire_peers(ch);
 	pk = ipc_begin(ch->chan, IPC_SETUP_DONE, 0);
 	msgpack_pack_nil(pk);
@@ -373,6 +397,14 @@ children_reap(void)
 			ch->chan = NULL;
 		}
 		ch->pid = 0;
+		if (ch->def->role == PROC_CORE && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == CORE_EXIT_DATA && !stopping) {
+			/* Restarting would serve a partial state. */
+			log_warnx("core cannot load its state: stopping");
+			opts.exit_code = 1;
+			children_shutdown();
+			continue;
+		}
 		if (!stopping)
 			schedule_restart(ch);
 	}

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -37,11 +38,12 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: moatd [-dsv] [-c file] [-C key=value] [-D statedir] "
-	    "[-i value] name\n"
+	    "[-i value] [-l file] name\n"
 	    "  -c file       read this YAML config file\n"
 	    "  -C key=value  override a config key (repeatable)\n"
 	    "  -D statedir   state directory (kv.server.state)\n"
 	    "  -i value      start a new network with this root value\n"
+	    "  -l file       load this saved state first (repeatable)\n"
 	    "  -d            debug: seccomp violations are logged, not fatal\n"
 	    "  -s            log to syslog instead of stderr\n"
 	    "  -v            more verbose (repeatable)\n");
@@ -68,6 +70,27 @@ conf_set_str(struct conf *c, const char *key, const char *val)
 	if (conf_set(c, buf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	free(buf);
+}
+
+/* -l FILE: opened here, so a missing file stops us at once and a
+ * pipe (-l <(cat *.state)) is read by core through the descriptor. */
+static void
+add_load(const char *file)
+{
+	int	 fd;
+
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "moatd: %s: %s\n", file, strerror(errno));
+		exit(1);
+	}
+	opts.load_fds = reallocarray(opts.load_fds, opts.nload + 1,
+	    sizeof(*opts.load_fds));
+	opts.load_names = reallocarray(opts.load_names, opts.nload + 1,
+	    sizeof(*opts.load_names));
+	if (opts.load_fds == NULL || opts.load_names == NULL)
+		fatal("reallocarray");
+	opts.load_fds[opts.nload] = fd;
+	opts.load_names[opts.nload++] = (char *)file;
 }
 
 static double
@@ -206,7 +229,7 @@ main(int argc, char **argv)
 	if ((conf = conf_new()) == NULL)
 		fatalx("out of memory");
 	/* First pass: the config file, so -C overrides it in any order. */
-	while ((ch = getopt(argc, argv, "c:C:dD:i:sv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:C:dD:i:l:sv")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfile = optarg;
@@ -219,6 +242,9 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			initval = optarg;
+			break;
+		case 'l':
+			add_load(optarg);
 			break;
 		case 's':
 			opts.use_syslog = 1;
@@ -302,6 +328,8 @@ main(int argc, char **argv)
 	event_base_free(master_base);
 	msgpack_zone_destroy(&zone);
 	mpbuf_free(&packed);
+	free(opts.load_fds);
+	free(opts.load_names);
 	log_info("stopped");
-	return 0;
+	return opts.exit_code;
 }

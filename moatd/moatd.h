@@ -22,6 +22,10 @@ struct master_opts {
 	double		 restart_min;	/* seconds */
 	double		 restart_max;
 	double		 shutdown_timeout;
+	int		*load_fds;	/* -l files, for core's first start */
+	char		**load_names;
+	int		 nload;
+	int		 exit_code;	/* of moatd, once stopped */
 };
 
 extern struct master_opts opts;

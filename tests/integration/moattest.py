@@ -81,10 +81,12 @@ class Moatd:
     """One moatd master with its children, in its own temp state dir."""
 
     def __init__(self, name="test1", args=(), conf=None, port=None,
-                 libexec=None):
+                 libexec=None, state=None, pass_fds=()):
+        """state: a state dir to use (and keep) instead of a fresh one;
+        pass_fds: descriptors moatd inherits (-l /dev/fd/N)."""
         self.tmp = tempfile.mkdtemp(prefix="moat-test-")
         os.chmod(self.tmp, 0o755)
-        self.state = os.path.join(self.tmp, "state")
+        self.state = state or os.path.join(self.tmp, "state")
         self.port = port or free_port()
         self.log = os.path.join(self.tmp, "moatd.log")
         cmd = [os.path.join(BIN, "moatd"), "-v", "-D", self.state,
@@ -103,7 +105,8 @@ class Moatd:
         self.logf = open(self.log, "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=self.logf, stderr=self.logf,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     pass_fds=pass_fds)
         self.pid = self.proc.pid
 
     def children(self):
