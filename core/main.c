@@ -47,18 +47,18 @@ core_configure(const msgpack_object *conf)
 	int64_t		 len = CHAIN_DEFLEN;
 
 	csess_configure(conf);
-	if (configured) {
+	if (configured) {	/* the chain length cannot change live */
 		csync_configure(conf);
 		return;
-	}		/* the chain length cannot change live */
+	}
 	(void)conf_get_int(conf, "kv.server.change.length", &len);
 	if (len < 1 || len > CHAIN_MAXLEN)
 		len = CHAIN_DEFLEN;
 	core_state_init(proc_node_name(), (unsigned)len);
 	stream_init();
-	csync_configure(conf);
 	configured = 1;
 	persist_configure(conf);
+	csync_configure(conf);	/* after the load: SYNC_STATE has the tick */
 	store_init_value(conf);
 }
 

@@ -104,6 +104,7 @@ flush_cb(int fd, short what, void *arg)
 {
 	msgpack_packer	*pk;
 
+	state_check();
 	if (Y.nbatch == 0)
 		return;
 	if (Y.chan == NULL || ipc_pending(Y.chan) > BACKLOG_MAX) {
@@ -172,12 +173,17 @@ csync_queue(const uint8_t *path, size_t pathlen, const struct entry *e,
 	return 0;
 }
 
-/* The observer: only changes made here are ours to publish. */
+/*
+ * The observer: only changes made here are ours to publish.  Loaded
+ * ones (moatd -l) may raise our tick: SYNC_STATE follows at the flush.
+ */
 static void
 observe(const struct change *ch, void *arg)
 {
 	if (ch->origin == CHANGE_LOCAL)
 		(void)csync_queue(ch->path, ch->pathlen, ch->entry, 0);
+	else if (ch->origin == CHANGE_LOAD && Y.chan != NULL)
+		event_active(Y.ev_flush, EV_TIMEOUT, 1);
 }
 
 /* --- incoming updates ----------------------------------------------- */

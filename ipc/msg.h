@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	3
+#define IPC_VERSION	4
 
 enum ipc_type {
 	IPC_NONE = 0,
