@@ -239,8 +239,9 @@ csync_rec_missing_seen(uint32_t node, const struct ranges *r)
 		J.nseen = n;
 	}
 	(void)ranges_union(&J.seen[node], r);
-	if (ranges_empty(r) || evtimer_pending(J.ev_delay, NULL))
-		return;
+	if (ranges_empty(r) || J.ev_delay == NULL ||
+	    evtimer_pending(J.ev_delay, NULL))
+		return;		/* (no timers before csync_configure()) */
 	/* as the original: somebody else may answer first */
 	arm(J.ev_delay, csync_cycle() * (1 + rnd() / 3));
 }
@@ -322,7 +323,8 @@ csync_rec_peer_behind(uint32_t node, int behind)
 void
 csync_rec_ticks_seen(void)
 {
-	if (!J.hint_quiet && evtimer_pending(J.ev_hint, NULL))
+	if (J.ev_hint != NULL && !J.hint_quiet &&
+	    evtimer_pending(J.ev_hint, NULL))
 		evtimer_del(J.ev_hint);		/* somebody told it */
 }
 

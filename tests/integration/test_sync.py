@@ -106,11 +106,21 @@ def getv(port, path):
 def three_servers_converge():
     b = Mosquitto()
     ss = []
+    w = None
     try:
         ss = [server(b, n) for n in NAMES]
+        # a watcher on s3 sees the changes made on s1
+        w = Client(ss[2].port)
+        wseq = w.next_seq()
+        w.send({"action": "watch", "seq": wseq, "path": Path("t", "s1"),
+                "nchain": 1})
+        assert w.recv_seq(wseq)["state"] == "start"
         for i, s in enumerate(ss):
             for k in range(5):
                 setv(s.port, ("t", NAMES[i], k), {"n": k, "by": NAMES[i]})
+        seen = [w.recv_seq(wseq, timeout=10) for _ in range(5)]
+        assert [m["value"]["n"] for m in seen] == list(range(5)), seen
+        assert all(m["chain"]["node"] == "s1" for m in seen), seen
         setv(ss[0].port, ("t", "shared"), "one")
         wait_for(lambda: getv(ss[1].port, ("t", "shared")) == "one", 10,
                  what="s1's update on s2")
@@ -123,6 +133,8 @@ def three_servers_converge():
         assert nodes == {"s1": 6, "s2": 6, "s3": 5}, nodes
         assert known == {}, known   # s1's "one" is still in the chain
     finally:
+        if w:
+            w.close()
         cleanup(*ss, b)
 
 
