@@ -1,0 +1,71 @@
+"""Replication benchmark (not a test): set -> watch latency across servers.
+
+    MOAT_BIN=build/bin /usr/bin/python3 tests/bench_sync.py [N]
+
+Two servers on one private mosquitto.  A client watches a subtree on s2;
+another sets N values (default 500) on s1, one at a time, each after the
+watcher saw the previous one.  Reports p50/p90/p99/max of the time from
+sending set_value on s1 to receiving the watch item on s2, and the
+throughput of N pipelined sets until the last one is seen on s2.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "integration"))
+from moattest import Client, Moatd, Mosquitto, Path  # noqa: E402
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p / 100))]
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    b = Mosquitto()
+    ss = []
+    try:
+        for name in ("s1", "s2"):
+            d = Moatd(name, args=["-C", "kv.server.mqtt.uri=" + b.uri()])
+            d.wait_port()
+            d.wait_log("mqtt: connected", 10)
+            ss.append(d)
+        w = Client(ss[1].port)
+        seq = w.next_seq()
+        w.send({"action": "watch", "seq": seq, "path": Path("lat")})
+        w.recv_seq(seq)
+        c = Client(ss[0].port)
+        lat = []
+        for i in range(n):
+            t0 = time.monotonic()
+            s = c.next_seq()
+            c.send({"action": "set_value", "seq": s, "path": Path("lat", i),
+                    "value": i})
+            m = w.recv_seq(seq, timeout=10)
+            lat.append(time.monotonic() - t0)
+            assert m["value"] == i, m
+            c.recv_seq(s)
+        ms = [x * 1000 for x in lat]
+        print("set on s1 -> watch on s2, %d sets: p50 %.2f ms, p90 %.2f ms, "
+              "p99 %.2f ms, max %.2f ms" % (n, pct(ms, 50), pct(ms, 90),
+                                            pct(ms, 99), max(ms)))
+        t0 = time.monotonic()
+        for i in range(n):
+            c.send({"action": "set_value", "seq": c.next_seq(),
+                    "path": Path("lat", i), "value": -i})
+        for i in range(n):
+            m = w.recv_seq(seq, timeout=10)
+        dt = time.monotonic() - t0
+        print("%d pipelined sets on s1, all seen on s2 in %.3f s "
+              "(%.0f/s)" % (n, dt, n / dt))
+        w.close()
+        c.close()
+    finally:
+        for d in ss:
+            d.cleanup()
+        b.cleanup()
+
+
+if __name__ == "__main__":
+    main()
