@@ -3,25 +3,30 @@
 Three (or two) servers on one broker: writes on each show up on all,
 with the same chains; a server stopped while the others write catches
 up after its restart through the recovery steps (info/missing, re-sent
-updates); with the broker down, two servers write conflicting and
+updates), and one restarted with its persistent state gets only what
+it missed and keeps its own tick; with the broker down, two servers write conflicting and
 distinct keys, and once it is back every server ends with the same
 values and chains; deletions replicate.  The ping cycle is made fast so
 that recovery runs within seconds.
 """
 import os
+import shutil
 import sys
+import tempfile
+
+import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from moattest import (Client, Moatd, Mosquitto, Path, main, test,  # noqa
-                      wait_for)
+from moattest import (Client, Moatd, Mosquitto, MqttSub, Path,  # noqa
+                      main, test, wait_for)
 
 FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
 NAMES = ("s1", "s2", "s3")
 
 
-def server(broker, name, port=None):
+def server(broker, name, port=None, state=None):
     d = Moatd(name, args=["-C", "kv.server.mqtt.uri=" + broker.uri()]
-              + FAST, port=port)
+              + FAST, port=port, state=state)
     d.wait_port()
     d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port, 10)
     return d
@@ -167,6 +172,46 @@ def stopped_server_catches_up():
         assert st["nodes"]["s1"] == 601 and st["nodes"]["s2"] == 600, st
     finally:
         cleanup(*ss, b)
+
+
+@test
+def restart_with_state_fetches_only_the_gap():
+    b = Mosquitto()
+    sdir = tempfile.mkdtemp(prefix="moat-state-")
+    ss = []
+    sub = None
+    try:
+        ss = [server(b, "s1"), server(b, "s2", state=sdir)]
+        for k in range(10):
+            setv(ss[1].port, ("p", "s2", k), k)
+        converged(ss, "before the stop")
+        port = ss[1].port
+        assert ss[1].stop() == 0
+        ss[1].cleanup()
+        c = Client(ss[0].port)
+        try:
+            for k in range(300):
+                c.call("set_value", path=Path("p", "s1", k), value=k)
+            c.call("set_value", path=Path("p", "s2", 0), value="s1 was here")
+        finally:
+            c.close()
+        sub = MqttSub(b)
+        ss[1] = server(b, "s2", port=port, state=sdir)
+        d = converged(ss, "after the restart")
+        assert len(d) == 310 and d[("p", "s2", 0)][0] == "s1 was here"
+        no_missing(ss)
+        # the resent updates (they carry a separate chain) are the gap
+        resent = [p for t, p in sub.messages() if t == "moat/kv/update"
+                  and "chain" in msgpack.unpackb(p, raw=False)]
+        assert 301 <= len(resent) < 400, len(resent)
+        # s2 kept its own tick: its next change is its 11th
+        r = setv(ss[1].port, ("p", "after"), 1)
+        assert r["chain"] == {"node": "s2", "tick": 11, "prev": None}, r
+    finally:
+        if sub:
+            sub.stop()
+        cleanup(*ss, b)
+        shutil.rmtree(sdir, ignore_errors=True)
 
 
 @test
