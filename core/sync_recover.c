@@ -286,6 +286,7 @@ check_cb(int fd, short what, void *arg)
 	if (n == 0) {
 		J.stall = 0;
 		J.last_missing = 0;
+		clear_seen();	/* nothing of ours to leave out */
 	} else if (n != J.last_missing || J.stall < POLL_STALL)
 		arm(J.ev_poll, csync_cycle() * rnd() / 2);
 }
