@@ -23,6 +23,7 @@ struct ctl ctl;
 
 static const struct command commands[] = {
 	{ "dump", cmd_dump, "local tools: dump file FILE" },
+	{ "internal", cmd_internal, "internal state [-ankpsdmr]: sync state" },
 	{ "log", cmd_log, "log dest [-i] FILE, log save FILE, log stop" },
 	{ "status", cmd_status, "show moatd's processes" },
 	{ NULL, NULL, NULL }

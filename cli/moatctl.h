@@ -33,6 +33,9 @@ int		 ctl_subcommand(const struct command *, int, char **,
 /* dump.c */
 int	cmd_dump(int, char **);
 
+/* internal.c */
+int	cmd_internal(int, char **);
+
 /* log.c */
 int	cmd_log(int, char **);
 

@@ -11,14 +11,15 @@ that recovery runs within seconds.
 """
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
 import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from moattest import (Client, Moatd, Mosquitto, MqttSub, Path,  # noqa
-                      main, test, wait_for)
+from moattest import (BIN, Client, Moatd, Mosquitto, MqttSub,  # noqa
+                      Path, main, test, wait_for)
 
 FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
 NAMES = ("s1", "s2", "s3")
@@ -137,6 +138,14 @@ def three_servers_converge():
         nodes, known = no_missing(ss)[0]
         assert nodes == {"s1": 6, "s2": 6, "s3": 5}, nodes
         assert known == {}, known   # s1's "one" is still in the chain
+        # moatctl shows the same bookkeeping
+        out = subprocess.run([os.path.join(BIN, "moatctl"), "-p",
+                              str(ss[2].port), "internal", "state", "-n",
+                              "-m"], capture_output=True, text=True,
+                             timeout=10)
+        assert out.returncode == 0, out
+        assert out.stdout.startswith("nodes:\n") and "  s1: 6\n" in \
+            out.stdout and "missing: {}\n" in out.stdout, out.stdout
     finally:
         if w:
             w.close()
