@@ -4,7 +4,9 @@ Three (or two) servers on one broker: writes on each show up on all,
 with the same chains; a server stopped while the others write catches
 up after its restart through the recovery steps (info/missing, re-sent
 updates), and one restarted with its persistent state gets only what
-it missed and keeps its own tick; with the broker down, two servers write conflicting and
+it missed and keeps its own tick; two servers on two brokers joined by a
+bridging third one write while the bridge is down and agree once it is
+back; with the broker down, two servers write conflicting and
 distinct keys, and once it is back every server ends with the same
 values and chains; deletions replicate.  The ping cycle is made fast so
 that recovery runs within seconds.
@@ -14,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import msgpack
 
@@ -249,6 +252,65 @@ def broker_outage_conflicts_converge():
         assert lost == 10, known
     finally:
         cleanup(*ss, b)
+
+
+class Relay(Mosquitto):
+    """A third broker bridging two others: killing it splits the network
+    without disconnecting any server from its own broker."""
+
+    def __init__(self, a, b):
+        self.peers = (a, b)
+        super().__init__()
+
+    def start(self):
+        with open(self.conf) as f:
+            bridged = "connection" in f.read()
+        if not bridged:
+            with open(self.conf, "a") as f:
+                for i, p in enumerate(self.peers):
+                    f.write("connection br%d\naddress 127.0.0.1:%d\n"
+                            "topic # both 0\ncleansession true\n"
+                            "restart_timeout 1\n" % (i, p.port))
+        super().start()
+
+
+@test
+def split_network_heals():
+    a, b = Mosquitto(), Mosquitto()
+    relay = Relay(a, b)
+    ss = []
+    try:
+        ss = [server(a, "s1"), server(b, "s2")]
+        n = iter(range(1000))
+
+        def bridged():
+            v = "b%d" % next(n)
+            setv(ss[0].port, ("sp", "before"), v)
+            return wait_for(lambda: getv(ss[1].port, ("sp", "before")) == v,
+                            0.5, what="s1's update on s2")
+
+        def try_bridged():
+            try:
+                return bridged()
+            except AssertionError:
+                return False
+        wait_for(try_bridged, 15, what="the bridge to carry updates")
+        converged(ss, "before the split")
+        relay.kill()
+        setv(ss[0].port, ("sp", "s1only"), 1)
+        setv(ss[1].port, ("sp", "s2only"), 2)
+        setv(ss[0].port, ("sp", "both"), "from-s1")
+        setv(ss[1].port, ("sp", "both"), "from-s2")
+        time.sleep(2)   # each side goes on alone for a few ping cycles
+        relay.start()
+        d = converged(ss, "after the split")
+        assert sorted(k[1] for k in d) == ["before", "both", "s1only",
+                                           "s2only"], d
+        assert d[("sp", "both")][0] in ("from-s1", "from-s2"), d
+        nodes, known = no_missing(ss)[0]
+        assert sum(count(r) for r in known.values()) == 1, known
+    finally:
+        cleanup(*ss, relay, a, b)
 
 
 @test
