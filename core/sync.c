@@ -433,6 +433,37 @@ info_ticks(const msgpack_object *m)
 	}
 }
 
+/*
+ * node_drop: a node that is gone for good.  Forgotten only if no entry
+ * here carries a change of it (the original's rule); a node still in
+ * some chain stays, as rewriting chains would change their history.
+ */
+static void
+info_node_drop(const msgpack_object *l)
+{
+	struct nodeinfo	*n;
+	const char	*name;
+	size_t		 len;
+	uint32_t	 i, idx;
+
+	if (l == NULL || l->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	for (i = 0; i < l->via.array.size; i++) {
+		if (mp_get_str(&l->via.array.ptr[i], &name, &len) == -1 ||
+		    (idx = nodetab_find(tree_nodes(core.tree), name, len)) ==
+		    NODE_NONE || idx == core.self ||
+		    (n = nodes_find(&core.nodes, idx)) == NULL ||
+		    !ranges_empty(&n->present))
+			continue;
+		log_info("sync: forgetting node %.*s (dropped)", (int)len, name);
+		ranges_free(&n->present);
+		ranges_free(&n->superseded);
+		ranges_free(&n->deleted);
+		ranges_free(&n->reported);
+		n->tick = 0;
+	}
+}
+
 static int
 got_info(const msgpack_object *o)
 {
@@ -458,7 +489,7 @@ got_info(const msgpack_object *o)
 	    info_remote_missing) == -1 ||
 	    each_nodeset(mp_map_get(o, "missing"), info_missing) == -1)
 		return -1;
-	/* node_drop: forgetting nodes needs entry-by-node lookups; later */
+	info_node_drop(mp_map_get(o, "node_drop"));
 	return 0;
 }
 

@@ -3,7 +3,8 @@
  * updates through csync_dispatch() are applied or ignored by their
  * chains (stale, newer, concurrent by tock, equal tocks by name in
  * either order), every change seen ends up present or superseded, and
- * peers' info messages update the node ranges.  Malformed events are
+ * peers' info messages update the node ranges (node_drop forgets only
+ * nodes no entry carries).  Malformed events are
  * dropped without harm.
  */
 #include <string.h>
@@ -247,6 +248,24 @@ START_TEST(info_ranges)
 	msgpack_pack_uint64(&pk, 1);
 	dispatch(IPC_SYNC_INFO, &b);
 	ck_assert(ranges_contains(&node("s1")->reported, 1));
+	/* node_drop forgets s9 (no entry carries it), not s2 (one does) */
+	{
+		static const struct link l2[] = { { "s2", 4 } };
+
+		remote("k", "v", l2, 1, 100);
+	}
+	mpbuf_init(&b);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	msgpack_pack_map(&pk, 1);
+	mp_pack_str(&pk, "node_drop");
+	msgpack_pack_array(&pk, 3);
+	mp_pack_str(&pk, "s9");
+	mp_pack_str(&pk, "s2");
+	mp_pack_str(&pk, "nobody");
+	dispatch(IPC_SYNC_INFO, &b);
+	ck_assert_uint_eq(node("s9")->tick, 0);
+	ck_assert(ranges_empty(&node("s9")->superseded));
+	ck_assert_uint_eq(node("s2")->tick, 4);
 	ranges_free(&miss);
 	core_state_free();
 }
