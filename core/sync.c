@@ -153,7 +153,8 @@ csync_queue(const uint8_t *path, size_t pathlen, const struct entry *e,
 	}
 	mp_pack_str(&pk, "path");
 	msgpack_pack_bin(&pk, pathlen);
-	msgpack_pack_bin_body(&pk, path, pathlen);
+	if (pathlen > 0)	/* the root's path may be NULL */
+		msgpack_pack_bin_body(&pk, path, pathlen);
 	if (v != NULL) {
 		mp_pack_str(&pk, "value");
 		mpbuf_add(&Y.batch, v, vlen);	/* already packed */

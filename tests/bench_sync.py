@@ -1,12 +1,16 @@
 """Replication benchmark (not a test): set -> watch latency across servers.
 
-    MOAT_BIN=build/bin /usr/bin/python3 tests/bench_sync.py [N]
+    MOAT_BIN=build/bin /usr/bin/python3 tests/bench_sync.py [N] [M]
 
 Two servers on one private mosquitto.  A client watches a subtree on s2;
 another sets N values (default 500) on s1, one at a time, each after the
 watcher saw the previous one.  Reports p50/p90/p99/max of the time from
 sending set_value on s1 to receiving the watch item on s2, and the
 throughput of N pipelined sets until the last one is seen on s2.
+Then M entries (default 100,000) are written on s1 while a third server
+is down; it starts empty and the time until it holds all of them and
+misses no tick is reported (ping cycle 2 s, gap 0.5 s: recovery runs on
+that clock).
 """
 import os
 import sys
@@ -19,6 +23,35 @@ from moattest import Client, Moatd, Mosquitto, Path  # noqa: E402
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * p / 100))]
+
+
+def catch_up(b, c, ss, m):
+    for i in range(0, m, 64):
+        seqs = []
+        for k in range(i, min(m, i + 64)):
+            seqs.append(c.next_seq())
+            c.send({"action": "set_value", "seq": seqs[-1],
+                    "path": Path("cu", k), "value": k})
+        for s in seqs:
+            c.recv_seq(s)
+    d = Moatd("s3", args=["-C", "kv.server.mqtt.uri=" + b.uri(),
+                          "-C", "kv.server.ping.cycle=2",
+                          "-C", "kv.server.ping.gap=0.5"])
+    ss.append(d)
+    t0 = time.monotonic()
+    d.wait_port()
+    q = Client(d.port)
+    while True:
+        st = q.call("get_state", nodes=True, missing=True)
+        if st["nodes"].get("s1", 0) >= m and not st["missing"]:
+            break
+        time.sleep(0.1)
+    dt = time.monotonic() - t0
+    r = q.call("get_value", path=Path("cu", m - 1))
+    assert r.get("value") == m - 1, r
+    print("fresh server caught up on %d entries in %.2f s (from its "
+          "start, ping cycle 2 s)" % (m, dt))
+    q.close()
 
 
 def main():
@@ -60,6 +93,8 @@ def main():
         print("%d pipelined sets on s1, all seen on s2 in %.3f s "
               "(%.0f/s)" % (n, dt, n / dt))
         w.close()
+        catch_up(b, c, ss, int(sys.argv[2]) if len(sys.argv) > 2
+                 else 100000)
         c.close()
     finally:
         for d in ss:
