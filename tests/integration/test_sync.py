@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import msgpack
@@ -182,6 +183,45 @@ def stopped_server_catches_up():
         no_missing(ss)
         st = state(ss[2].port)
         assert st["nodes"]["s1"] == 601 and st["nodes"]["s2"] == 600, st
+    finally:
+        cleanup(*ss, b)
+
+
+@test
+def concurrent_writers_on_the_same_keys():
+    """Two servers write the same 20 keys at full speed at once: every
+    conflict resolves the same way on both."""
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES[:2]]
+
+        def writer(port, tag, errors):
+            try:
+                c = Client(port)
+                for i in range(0, 2000, 50):
+                    seqs = []
+                    for k in range(i, i + 50):
+                        seqs.append(c.next_seq())
+                        c.send({"action": "set_value", "seq": seqs[-1],
+                                "path": Path("cw", k % 20),
+                                "value": "%s-%d" % (tag, k)})
+                    for q in seqs:
+                        c.recv_seq(q)
+                c.close()
+            except Exception as e:
+                errors.append(e)
+        errors = []
+        ts = [threading.Thread(target=writer, args=(s.port, s.cmd[-1],
+                                                     errors)) for s in ss]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        assert not errors, errors
+        d = converged(ss, "concurrent writes")
+        assert len(d) == 20, d
+        no_missing(ss)
     finally:
         cleanup(*ss, b)
 
