@@ -15,6 +15,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -580,7 +582,8 @@ csync_dispatch(struct ipc_msg *m)
 void
 csync_configure(const msgpack_object *conf)
 {
-	char	*uri = NULL;
+	struct timespec	 ts;
+	char		*uri = NULL;
 
 	Y.cycle = 10;
 	(void)conf_get_double(conf, "kv.server.ping.cycle", &Y.cycle);
@@ -590,6 +593,10 @@ csync_configure(const msgpack_object *conf)
 	    uri == NULL || *uri == '\0';
 	free(uri);
 	if (!Y.observing) {
+		/* the random delays must differ between servers */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		srandom((unsigned)ts.tv_nsec ^ (unsigned)ts.tv_sec ^
+		    (unsigned)getpid());
 		mpbuf_init(&Y.batch);
 		if ((Y.ev_flush = event_new(proc_base(), -1, 0, flush_cb,
 		    NULL)) == NULL)
