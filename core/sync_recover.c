@@ -272,7 +272,8 @@ missing_count(void)
 void
 csync_rec_check(void)
 {
-	if (csync_chan() == NULL || evtimer_pending(J.ev_check, NULL) ||
+	if (csync_chan() == NULL || J.ev_check == NULL ||
+	    evtimer_pending(J.ev_check, NULL) ||
 	    evtimer_pending(J.ev_poll, NULL))
 		return;
 	arm(J.ev_check, csync_cycle() / 2);
@@ -315,7 +316,7 @@ csync_rec_peer_behind(uint32_t node, int behind)
 	if (!behind && ranges_contains(&J.hinted, node))
 		return;		/* an idle node stays at tick 0: once */
 	if (ranges_add(&J.hinted, node) == -1 || csync_chan() == NULL ||
-	    evtimer_pending(J.ev_hint, NULL))
+	    J.ev_hint == NULL || evtimer_pending(J.ev_hint, NULL))
 		return;
 	J.hint_quiet = 0;
 	arm(J.ev_hint, csync_cycle() * (1 + rnd()) / 4);
@@ -447,7 +448,7 @@ job_start(int force)
 	}
 	J.force = force;
 	J.sent = 0;
-	if (csync_chan() == NULL)
+	if (csync_chan() == NULL || J.ev_run == NULL)
 		return;
 	if (!anything_to_send()) {
 		send_known(force);

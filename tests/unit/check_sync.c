@@ -4,15 +4,21 @@
  * chains (stale, newer, concurrent by tock, equal tocks by name in
  * either order), every change seen ends up present or superseded, and
  * peers' info messages update the node ranges (node_drop forgets only
- * nodes no entry carries).  Malformed events are
+ * nodes no entry carries).  Over a real channel: SYNC_STATE when syncd
+ * comes up, and the info bodies for the ticks and missing requests.  Malformed events are
  * dropped without harm.
  */
+#include <sys/socket.h>
+
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
+#include <event2/event.h>
 
 #include "core/core.h"
 #include "core/sync.h"
+#include "ipc/ipc.h"
 #include "ipc/msg.h"
 #include "lib/mp.h"
 
@@ -271,6 +277,119 @@ START_TEST(info_ranges)
 }
 END_TEST
 
+/* --- what core sends syncd ------------------------------------------ */
+
+static struct {
+	uint16_t	 type[16];
+	msgpack_object	 obj[16];
+	msgpack_zone	 zone;
+	int		 n;
+} out;
+
+static void
+on_frame(struct ipc_chan *c, struct ipc_msg *m, void *arg)
+{
+	size_t	 off = 0;
+
+	ck_assert_int_lt(out.n, 16);
+	out.type[out.n] = m->type;
+	ck_assert_int_eq(msgpack_unpack((const char *)m->data, m->len, &off,
+	    &out.zone, &out.obj[out.n]), MSGPACK_UNPACK_SUCCESS);
+	out.n++;
+}
+
+static void
+on_gone(struct ipc_chan *c, const char *why, void *arg)
+{
+}
+
+/* Flush core's end and collect n frames at the other. */
+static void
+collect(struct event_base *base, struct ipc_chan *core_end, int n)
+{
+	int	 i;
+
+	ck_assert_int_eq(ipc_flush(core_end), 0);
+	for (i = 0; i < 100 && out.n < n; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(out.n, n);
+}
+
+static uint64_t
+map_uint(const msgpack_object *m, const char *k1, const char *k2)
+{
+	uint64_t	 v;
+
+	if (k2 != NULL)
+		m = mp_map_get(m, k1), k1 = k2;
+	ck_assert_int_eq(mp_get_uint64(mp_map_get(m, k1), &v), 0);
+	return v;
+}
+
+static void
+req(const char *what)
+{
+	struct mpbuf	 b;
+	msgpack_packer	 pk;
+
+	mpbuf_init(&b);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	msgpack_pack_map(&pk, 3);
+	mp_pack_kv_str(&pk, "what", what);
+	mp_pack_kv_int(&pk, "prio", 0);
+	mp_pack_kv_bool(&pk, "force", 1);
+	dispatch(IPC_SYNC_REQ, &b);
+}
+
+START_TEST(state_ticks_missing_out)
+{
+	static const struct link l[] = { { "s2", 3 } };
+	struct event_base *base = event_base_new();
+	struct ipc_chan	*a, *b;
+	const msgpack_object *miss;
+	struct mpbuf	 m;
+	msgpack_packer	 pk;
+	int		 sp[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	a = ipc_chan_new(base, sp[0], "core", on_frame, on_gone, NULL);
+	b = ipc_chan_new(base, sp[1], "syncd", on_frame, on_gone, NULL);
+	memset(&out, 0, sizeof(out));
+	msgpack_zone_init(&out.zone, 4096);
+	core_state_init("s1", 5);
+	csync_peer_up(a);
+	collect(base, a, 1);
+	ck_assert_uint_eq(out.type[0], IPC_SYNC_STATE);
+	ck_assert_uint_eq(map_uint(&out.obj[0], "tick", NULL), 0);
+	/* s2's change 3 arrives; its ping says it is at 5 */
+	remote("x", "v", l, 1, 50);
+	mpbuf_init(&m);
+	msgpack_packer_init(&pk, &m, mpbuf_write);
+	msgpack_pack_map(&pk, 3);
+	mp_pack_kv_uint(&pk, "tock", 60);
+	mp_pack_kv_str(&pk, "node", "s2");
+	mp_pack_kv_uint(&pk, "tick", 5);
+	dispatch(IPC_SYNC_TOCK, &m);
+	req("ticks");
+	req("missing");
+	collect(base, a, 3);
+	ck_assert_uint_eq(out.type[1], IPC_SYNC_INFO_OUT);
+	ck_assert_uint_eq(map_uint(&out.obj[1], "ticks", "s2"), 5);
+	ck_assert_uint_ge(map_uint(&out.obj[1], "tock", NULL), 60);
+	ck_assert_uint_eq(out.type[2], IPC_SYNC_INFO_OUT);
+	miss = mp_map_get(mp_map_get(&out.obj[2], "missing"), "s2");
+	ck_assert_ptr_nonnull(miss);	/* [1, 2] and [4, 6]: 1, 2, 4, 5 */
+	ck_assert_uint_eq(miss->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_uint_eq(miss->via.array.size, 2);
+	csync_peer_down();
+	core_state_free();
+	ipc_chan_free(a);
+	ipc_chan_free(b);
+	msgpack_zone_destroy(&out.zone);
+	event_base_free(base);
+}
+END_TEST
+
 static Suite *
 sync_suite(void)
 {
@@ -281,6 +400,7 @@ sync_suite(void)
 	tcase_add_test(tc, equal_tocks_same_winner);
 	tcase_add_test(tc, deletion_and_bad_events);
 	tcase_add_test(tc, info_ranges);
+	tcase_add_test(tc, state_ticks_missing_out);
 	suite_add_tcase(s, tc);
 	return s;
 }
