@@ -334,10 +334,16 @@ csync_rec_ticks_seen(void)
 static void
 hint_cb(int fd, short what, void *arg)
 {
+	uint32_t	 i;
+
 	if (J.hint_quiet || csync_chan() == NULL) {
 		J.hint_quiet = 0;
 		return;
 	}
+	for (i = 0; i < core.nodes.count && core.nodes.n[i].tick == 0; i++)
+		;
+	if (i == core.nodes.count)
+		return;		/* we know no tick worth telling */
 	send_ticks();
 	J.hint_quiet = 1;
 	arm(J.ev_hint, csync_cycle());
