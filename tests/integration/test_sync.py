@@ -117,8 +117,10 @@ def three_servers_converge():
     b = Mosquitto()
     ss = []
     w = None
+    sub = None
     try:
         ss = [server(b, n) for n in NAMES]
+        sub = MqttSub(b, "moat/kv/update")
         # a watcher on s3 sees the changes made on s1
         w = Client(ss[2].port)
         wseq = w.next_seq()
@@ -142,6 +144,14 @@ def three_servers_converge():
         nodes, known = no_missing(ss)[0]
         assert nodes == {"s1": 6, "s2": 6, "s3": 5}, nodes
         assert known == {}, known   # s1's "one" is still in the chain
+        # 17 changes, each published once, by its server: a remote
+        # update is never published again as the receiver's own
+        ups = [msgpack.unpackb(p, raw=False) for t, p in sub.messages()]
+        own = [u for u in ups if "chain" not in u]
+        assert len(own) == 17, own
+        assert sorted((u["node"], u["tick"]) for u in own) == sorted(
+            [(n, t) for n in ("s1", "s2") for t in range(1, 7)] +
+            [("s3", t) for t in range(1, 6)]), own
         # moatctl shows the same bookkeeping
         out = subprocess.run([os.path.join(BIN, "moatctl"), "-p",
                               str(ss[2].port), "internal", "state", "-n",
@@ -153,6 +163,8 @@ def three_servers_converge():
     finally:
         if w:
             w.close()
+        if sub:
+            sub.stop()
         cleanup(*ss, b)
 
 
