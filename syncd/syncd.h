@@ -62,9 +62,12 @@
  *		        [node_drop: [node, ...]]}
  *	A peer's info (never our own), every field validated, `superseded'
  *	renamed `known'.  core: ticks -> raise its view of each node's
- *	tick; missing -> mark as remote-missing (then resend on REQ);
+ *	tick; missing -> mark as remote-missing, then resend on REQ or
+ *	after a random delay of about a cycle (core/sync_recover.c);
  *	known -> superseded; deleted -> deleted; node_drop -> forget nodes
- *	that own no entry.
+ *	that own no entry.  Besides answering REQ, core sends INFO_OUT
+ *	with `missing' on its own while it misses ticks, and with `ticks'
+ *	when a peer's ping shows it behind (restarted without its state).
  *   IPC_SYNC_TOCK     {tock: uint, [node: str, tick: uint]}
  *	A higher tock seen on the broker (pings); core adopts it.  With
  *	node and tick: a peer's ping value, its current tick (core raises
