@@ -120,7 +120,9 @@ def three_servers_converge():
     sub = None
     try:
         ss = [server(b, n) for n in NAMES]
-        sub = MqttSub(b, "moat/kv/update")
+        sub = MqttSub(b)
+        wait_for(lambda: any(t == "moat/kv/ping" for t, p in sub.messages()),
+                 10, step=0.1, what="mosquitto_sub to listen")
         # a watcher on s3 sees the changes made on s1
         w = Client(ss[2].port)
         wseq = w.next_seq()
@@ -146,7 +148,8 @@ def three_servers_converge():
         assert known == {}, known   # s1's "one" is still in the chain
         # 17 changes, each published once, by its server: a remote
         # update is never published again as the receiver's own
-        ups = [msgpack.unpackb(p, raw=False) for t, p in sub.messages()]
+        ups = [msgpack.unpackb(p, raw=False) for t, p in sub.messages()
+               if t == "moat/kv/update"]
         own = [u for u in ups if "chain" not in u]
         assert len(own) == 17, own
         assert sorted((u["node"], u["tick"]) for u in own) == sorted(
@@ -260,6 +263,8 @@ def restart_with_state_fetches_only_the_gap():
         finally:
             c.close()
         sub = MqttSub(b)
+        wait_for(lambda: any(t == "moat/kv/ping" for t, p in sub.messages()),
+                 10, step=0.1, what="mosquitto_sub to listen")
         ss[1] = server(b, "s2", port=port, state=sdir)
         d = converged(ss, "after the restart")
         assert len(d) == 310 and d[("p", "s2", 0)][0] == "s1 was here"
