@@ -31,8 +31,8 @@ struct client {
 	struct mpval_limits limits;
 };
 
-static int
-dial(const char *host, const char *port, char *err, size_t errlen)
+int
+client_dial(const char *host, const char *port, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res, *ai;
 	struct sockaddr_un sun;
@@ -154,7 +154,7 @@ client_connect(const char *host, const char *port, char *err, size_t errlen)
 	msgpack_zone_init(&c->zone, 4096);
 	mpbuf_init(&c->out);
 	msgpack_packer_init(&c->pk, &c->out, mpbuf_write);
-	if ((c->fd = dial(host, port, err, errlen)) == -1 ||
+	if ((c->fd = client_dial(host, port, err, errlen)) == -1 ||
 	    next_msg(c, &greeting, &c->zone, err, errlen) == -1) {
 		client_close(c);
 		return NULL;

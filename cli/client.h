@@ -22,6 +22,9 @@ typedef int	(*client_item_fn)(const msgpack_object *, void *);
 struct client	*client_connect(const char *host, const char *port,
 		    char *err, size_t errlen);
 void		 client_close(struct client *);
+/* A connected blocking socket to host (a /path: Unix) and port, or -1. */
+int		 client_dial(const char *host, const char *port, char *err,
+		    size_t errlen);
 /* From the greeting (seq 0): the server's node name. */
 const char	*client_node(const struct client *);
 

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "internal", cmd_internal, "internal state [-ankpsdmr]: sync state" },
 	{ "log", cmd_log, "log dest [-i] FILE, log save FILE, log stop" },
 	{ "status", cmd_status, "show moatd's processes" },
+	{ "bench", cmd_bench, "benchmark the server (like redis-benchmark)" },
 	{ NULL, NULL, NULL }
 };
 

@@ -30,6 +30,9 @@ void		 ctl_fail(const char *fmt, ...)
 int		 ctl_subcommand(const struct command *, int, char **,
 		    const char *group);
 
+/* bench.c */
+int	cmd_bench(int, char **);
+
 /* dump.c */
 int	cmd_dump(int, char **);
 
