@@ -43,6 +43,7 @@ static struct {
 	uint32_t	 nseen;
 	struct event	*ev_check, *ev_poll, *ev_hint;
 	uint64_t	 last_missing;	/* count at the last report */
+	uint64_t	 sample;	/* count at the last look */
 	int		 stall;		/* reports since it last changed */
 	int		 hint_quiet;
 	struct ranges	 hinted;	/* node indexes told their ticks */
@@ -288,10 +289,17 @@ check_cb(int fd, short what, void *arg)
 		J.stall = 0;
 		J.last_missing = 0;
 		clear_seen();	/* nothing of ours to leave out */
-	} else if (n != J.last_missing || J.stall < POLL_STALL)
-		arm(J.ev_poll, csync_cycle() * rnd() / 2);
+	} else if (n != J.last_missing || J.stall < POLL_STALL) {
+		J.sample = n;
+		arm(J.ev_poll, csync_cycle() * (1 + rnd()) / 2);
+	}
 }
 
+/*
+ * Report only when the gap stopped shrinking: under heavy load a
+ * peer's ping shows ticks its updates have not brought yet, and asking
+ * for those would only make it send them twice.
+ */
 static void
 poll_cb(int fd, short what, void *arg)
 {
@@ -299,6 +307,11 @@ poll_cb(int fd, short what, void *arg)
 
 	if (n == 0 || csync_chan() == NULL)
 		return;
+	if (n < J.sample) {
+		J.sample = n;	/* still arriving: look again */
+		arm(J.ev_poll, csync_cycle() / 2);
+		return;
+	}
 	J.stall = n == J.last_missing ? J.stall + 1 : 0;
 	J.last_missing = n;
 	if (J.stall >= POLL_STALL) {
@@ -307,6 +320,7 @@ poll_cb(int fd, short what, void *arg)
 		return;
 	}
 	send_missing(0);
+	J.sample = UINT64_MAX;	/* after a report, the next look reports */
 	arm(J.ev_poll, csync_cycle() * (2 + rnd() / 2));
 }
 
