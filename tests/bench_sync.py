@@ -1,6 +1,6 @@
 """Replication benchmark (not a test): set -> watch latency across servers.
 
-    MOAT_BIN=build/bin /usr/bin/python3 tests/bench_sync.py [N] [M]
+    MOAT_BIN=build/bin /usr/bin/python3 tests/bench_sync.py [N] [M] [B]
 
 Two servers on one private mosquitto.  A client watches a subtree on s2;
 another sets N values (default 500) on s1, one at a time, each after the
@@ -10,8 +10,12 @@ throughput of N pipelined sets until the last one is seen on s2.
 Then M entries (default 100,000) are written on s1 while a third server
 is down; it starts empty and the time until it holds all of them and
 misses no tick is reported (ping cycle 2 s, gap 0.5 s: recovery runs on
-that clock).
+that clock).  Last, `moatctl bench' writes B keys (default 200,000) on
+s1 as fast as it can, and the time until s2 has every one is reported,
+with how many of them had to be recovered (lost on the way under the
+burst).
 """
+import subprocess
 import os
 import sys
 import time
@@ -52,6 +56,43 @@ def catch_up(b, c, ss, m):
     print("fresh server caught up on %d entries in %.2f s (from its "
           "start, ping cycle 2 s)" % (m, dt))
     q.close()
+
+
+def burst(b, n):
+    ss = []
+    try:
+        for name in ("b1", "b2"):
+            d = Moatd(name, args=["-C", "kv.server.mqtt.uri=" + b.uri(),
+                                  "-C", "kv.server.root=moat/burst",
+                                  "-C", "kv.server.ping.cycle=2",
+                                  "-C", "kv.server.ping.gap=0.5",
+                                  "-C", "kv.server.start=memory"])
+            d.wait_port()
+            d.wait_log("mqtt: connected", 10)
+            ss.append(d)
+        r = subprocess.run([os.path.join(os.environ.get("MOAT_BIN", ""),
+                                         "moatctl"), "-p", str(ss[0].port),
+                            "bench", "-q", "-c", "20", "-P", "16", "-n",
+                            str(n), "--sequential", "-t", "set"],
+                           capture_output=True, text=True, timeout=120)
+        t1 = time.monotonic()
+        q = Client(ss[1].port)
+        worst = 0
+        while True:
+            st = q.call("get_state", nodes=True, missing=True)
+            miss = sum(1 if isinstance(x, int) else x[1] - x[0]
+                       for x in st["missing"].get("b1", []))
+            worst = max(worst, miss)
+            if st["nodes"].get("b1", 0) >= n and not miss:
+                break
+            time.sleep(0.1)
+        print("burst on b1: %s; b2 had all %d %.2f s after it ended (at "
+              "most %d missing at once, recovered)" % (
+                  r.stdout.strip(), n, time.monotonic() - t1, worst))
+        q.close()
+    finally:
+        for d in ss:
+            d.cleanup()
 
 
 def main():
@@ -95,6 +136,7 @@ def main():
         w.close()
         catch_up(b, c, ss, int(sys.argv[2]) if len(sys.argv) > 2
                  else 100000)
+        burst(b, int(sys.argv[3]) if len(sys.argv) > 3 else 200000)
         c.close()
     finally:
         for d in ss:
