@@ -181,7 +181,7 @@ send_missing(int force)
 	if (force || any_set(set_missing)) {
 		event_base_gettimeofday_cached(proc_base(), &J.reported_at);
 		csync_flush();
-	pk = ipc_begin(c, IPC_SYNC_INFO_OUT, 0);
+		pk = ipc_begin(c, IPC_SYNC_INFO_OUT, 0);
 		msgpack_pack_map(pk, 2);
 		pack_sets(pk, "missing", set_missing);
 		mp_pack_kv_uint(pk, "tock", core_tock_read());
