@@ -56,6 +56,9 @@ int	cmd_bench(int, char **);
 /* dump.c */
 int	cmd_dump(int, char **);
 
+/* internal.c */
+int	cmd_internal(int, char **);
+
 /* log.c */
 int	cmd_log(int, char **);
 

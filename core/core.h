@@ -13,6 +13,8 @@
  *	state_act.c	get_state, status, test_acl, root, get_tock
  *	stream.c	multi-reply streams: flow control, chunked walks
  *	watch.c		watch points and change notification
+ *	sync.c		server sync with syncd: publish, apply by chains
+ *	sync_recover.c	sync recovery: ticks, missing, re-sending (sync.h)
  *
  * Every change, local or remote, passes core_commit(); every write
  * acknowledgement passes core_ack().  Those two are the interface for

@@ -13,6 +13,7 @@
 #include "core/core.h"
 #include "core/persist.h"
 #include "core/stream.h"
+#include "core/sync.h"
 #include "ipc/proc.h"
 #include "lib/conf.h"
 #include "lib/log.h"
@@ -46,8 +47,10 @@ core_configure(const msgpack_object *conf)
 	int64_t		 len = CHAIN_DEFLEN;
 
 	csess_configure(conf);
-	if (configured)
-		return;		/* the chain length cannot change live */
+	if (configured) {	/* the chain length cannot change live */
+		csync_configure(conf);
+		return;
+	}
 	(void)conf_get_int(conf, "kv.server.change.length", &len);
 	if (len < 1 || len > CHAIN_MAXLEN)
 		len = CHAIN_DEFLEN;
@@ -55,12 +58,15 @@ core_configure(const msgpack_object *conf)
 	stream_init();
 	configured = 1;
 	persist_configure(conf);
+	csync_configure(conf);	/* after the load: SYNC_STATE has the tick */
 	store_init_value(conf);
 }
 
 static void
 core_peer_up(int role, struct ipc_chan *c)
 {
+	if (role == PROC_SYNCD)
+		csync_peer_up(c);
 	if (role != PROC_NETD)
 		return;
 	core.netd = c;
@@ -71,6 +77,8 @@ core_peer_up(int role, struct ipc_chan *c)
 static void
 core_peer_down(int role)
 {
+	if (role == PROC_SYNCD)
+		csync_peer_down();
 	if (role != PROC_NETD)
 		return;
 	core.netd = NULL;
@@ -90,6 +98,8 @@ core_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 		csess_status_reply(m->id, m->data, m->len);
 		return 0;
 	}
+	if (from == PROC_SYNCD && configured)
+		return csync_dispatch(m);
 	if (from != PROC_NETD || !configured)
 		return -1;
 	switch (m->type) {
@@ -113,6 +123,7 @@ core_shutdown(void)
 	if (configured)
 		persist_shutdown();	/* acks still waiting go out */
 	csess_close_all();
+	csync_shutdown();
 	stream_shutdown();
 	if (configured)
 		core_state_free();

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	3
+#define IPC_VERSION	4
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -51,7 +51,7 @@ enum ipc_type {
 	IPC_SYNC_INFO_OUT,	/* core->syncd: an info body to publish */
 	IPC_SYNC_REMOTE,	/* syncd->core: [event...] from peers */
 	IPC_SYNC_INFO,		/* syncd->core: a peer's info message */
-	IPC_SYNC_TOCK,		/* syncd->core: {tock}: highest seen */
+	IPC_SYNC_TOCK,		/* syncd->core: {tock, [node, tick]} */
 	IPC_SYNC_ACTOR,		/* syncd->core: {event, ...}: coordination */
 	IPC_SYNC_REQ,		/* syncd->core: {what, prio}: send info */
 

@@ -373,19 +373,30 @@ got_info(const msgpack_object *o)
 	ipc_end(c);
 }
 
+/*
+ * A peer's ping value [tock, tick]: core adopts a higher tock and learns
+ * the peer's tick, so that a server that missed changes (or restarted
+ * empty) sees the gap even when nothing new is written.
+ */
 static void
-tock_seen(uint64_t tock)
+tock_seen(uint64_t tock, const char *node, uint64_t tick)
 {
 	struct ipc_chan	*c = core_chan();
 	msgpack_packer	*pk;
+	int		 peer = strcmp(node, S.node) != 0;
 
 	set_value(tock, 0);
-	if (tock <= S.tock_sent || c == NULL)
+	if ((tock <= S.tock_sent && !peer) || c == NULL)
 		return;
-	S.tock_sent = tock;
+	if (tock > S.tock_sent)
+		S.tock_sent = tock;
 	pk = ipc_begin(c, IPC_SYNC_TOCK, 0);
-	msgpack_pack_map(pk, 1);
+	msgpack_pack_map(pk, peer ? 3 : 1);
 	mp_pack_kv_uint(pk, "tock", tock);
+	if (peer) {
+		mp_pack_kv_str(pk, "node", node);
+		mp_pack_kv_uint(pk, "tick", tick);
+	}
 	ipc_end(c);
 }
 
@@ -402,7 +413,7 @@ got_ping(struct actor *a, const msgpack_object *o)
 		log_warnx("bad ping message dropped: %s", why);
 	} else if (a) {
 		if (m->value.has && a == S.actor)
-			tock_seen(m->value.tock);
+			tock_seen(m->value.tock, m->node, m->value.tick);
 		actor_input(a, m, now_s());
 		actor_rearm();
 	}

@@ -26,7 +26,8 @@
  *     value: any,			absent = the entry was deleted
  *     tock: uint,			the entry's tock
  *     resend: [node, tick] }		optional: a re-sent old change, by
- *					that server at that (current) tick
+ *					that server at that (current) tick,
+ *					0 if it has made no change yet
  *
  * core -> syncd
  *   IPC_SYNC_STATE    {tick: uint, tock: uint, ready: bool}
@@ -61,11 +62,17 @@
  *		        [node_drop: [node, ...]]}
  *	A peer's info (never our own), every field validated, `superseded'
  *	renamed `known'.  core: ticks -> raise its view of each node's
- *	tick; missing -> mark as remote-missing (then resend on REQ);
+ *	tick; missing -> mark as remote-missing, then resend on REQ or
+ *	after a random delay of about a cycle (core/sync_recover.c);
  *	known -> superseded; deleted -> deleted; node_drop -> forget nodes
- *	that own no entry.
- *   IPC_SYNC_TOCK     {tock: uint}
- *	A higher tock seen on the broker (pings); core adopts it.
+ *	that own no entry.  Besides answering REQ, core sends INFO_OUT
+ *	with `missing' on its own while it misses ticks, and with `ticks'
+ *	when a peer's ping shows it behind (restarted without its state).
+ *   IPC_SYNC_TOCK     {tock: uint, [node: str, tick: uint]}
+ *	A higher tock seen on the broker (pings); core adopts it.  With
+ *	node and tick: a peer's ping value, its current tick (core raises
+ *	its view of that node's tick, so missing ticks show without new
+ *	writes).
  *   IPC_SYNC_ACTOR    {event: "tag"|"untag"|"detag"|"recover"|"good",
  *		        [node], [prio, replace, local: [..], remote: [..]],
  *		        [nodes: [..]]}

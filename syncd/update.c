@@ -12,9 +12,13 @@
 
 #include "syncd/msg.h"
 
+/*
+ * A chain link; with zero_ok, the sender of a re-sent update, whose
+ * tick is 0 while it has made no change of its own yet.
+ */
 static int
-get_link(const msgpack_object *node, const msgpack_object *tick,
-    struct slink *l, const char **why)
+get_link2(const msgpack_object *node, const msgpack_object *tick,
+    struct slink *l, int zero_ok, const char **why)
 {
 	if (mp_get_str(node, &l->node, &l->nodelen) == -1 ||
 	    l->nodelen == 0 || l->nodelen > SYNC_NAME_MAX ||
@@ -22,11 +26,18 @@ get_link(const msgpack_object *node, const msgpack_object *tick,
 		*why = "bad node name in chain";
 		return -1;
 	}
-	if (mp_get_uint64(tick, &l->tick) == -1 || l->tick == 0) {
+	if (mp_get_uint64(tick, &l->tick) == -1 || (l->tick == 0 && !zero_ok)) {
 		*why = "bad tick in chain";
 		return -1;
 	}
 	return 0;
+}
+
+static int
+get_link(const msgpack_object *node, const msgpack_object *tick,
+    struct slink *l, const char **why)
+{
+	return get_link2(node, tick, l, 0, why);
 }
 
 /* Nested {node, tick, prev} maps, iteratively. */
@@ -90,8 +101,8 @@ supdate_parse(const msgpack_object *o, struct supdate *u, struct mpbuf *pb,
 		return parse_nested(o, &u->chain, why);
 	/* a re-sent entry: the chain is separate, node/tick the sender */
 	if (parse_nested(chain, &u->chain, why) == -1 ||
-	    get_link(mp_map_get(o, "node"), mp_map_get(o, "tick"), &src,
-	    why) == -1)
+	    get_link2(mp_map_get(o, "node"), mp_map_get(o, "tick"), &src,
+	    1, why) == -1)
 		return -1;
 	u->resend = 1;
 	u->src = src.node;
@@ -216,7 +227,12 @@ supdate_parse_ipc(const msgpack_object *o, struct supdate *u,
 	u->value = mp_map_get(o, "value");
 	if ((v = mp_map_get(o, "resend")) == NULL)
 		return 0;
-	if (parse_pair(v, &src, why) == -1)
+	if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size != 2) {
+		*why = "resend must be [node, tick]";
+		return -1;
+	}
+	if (get_link2(&v->via.array.ptr[0], &v->via.array.ptr[1], &src, 1,
+	    why) == -1)
 		return -1;
 	u->resend = 1;
 	u->src = src.node;

@@ -81,8 +81,10 @@ def test_startup_messages():
         assert vers["gap"] == 0.2 and vers["nodes"] == 5, vers
         p = pings_of(sub, "s2")[0]
         assert list(p) == ["t", "node", "value", "history"], p
-        # core does not speak sync yet: not ready, so value nil
-        assert p["value"] is None and p["history"] == ["s2"], p
+        # core is ready at once (no download): value [tock, tick]
+        assert p["history"] == ["s2"], p
+        assert isinstance(p["value"], list) and len(p["value"]) == 2, p
+        assert p["value"][1] == 0, p
         assert "seccomp" not in d.logtext(), d.logtext()
     finally:
         cleanup(sub, d, broker)

@@ -1,0 +1,72 @@
+/*
+ * sync.h - core's side of server sync (the IPC_SYNC_* messages of
+ * syncd/syncd.h): publishing local changes, applying remote ones by
+ * their chains, and the recovery steps that repair any loss.
+ *
+ *	sync.c		channel, SYNC_STATE, the batch of outgoing events,
+ *			remote updates, peers' info messages, dispatch
+ *	sync_recover.c	answers to IPC_SYNC_REQ: ticks, missing, and the
+ *			resend job (a chunked walk re-sending entries that
+ *			carry a tick somebody reported missing)
+ *
+ * Every queue is bounded: outgoing events are dropped, not queued,
+ * while syncd is down or its channel backlog is over a limit; peers see
+ * the tick gap and ask for the ticks with info/missing.
+ */
+#ifndef MOAT_CORE_SYNC_H
+#define MOAT_CORE_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "core/tree.h"
+#include "ipc/ipc.h"
+
+/* sync.c: hooks for main.c */
+void	csync_configure(const msgpack_object *);	/* after the state */
+void	csync_peer_up(struct ipc_chan *);
+void	csync_peer_down(void);
+int	csync_dispatch(struct ipc_msg *);
+void	csync_shutdown(void);
+
+/* sync.c, for sync_recover.c */
+struct ipc_chan	*csync_chan(void);		/* NULL: syncd down */
+double		 csync_cycle(void);		/* kv.server.ping.cycle */
+/*
+ * Queue one event for the next IPC_SYNC_LOCAL frame: the entry's state
+ * (chain, value, tock) at `path'; resend: a re-sent old change.  -1 if
+ * it was dropped (no channel, backlog full).
+ */
+int		 csync_queue(const uint8_t *path, size_t pathlen,
+		    const struct entry *, int resend);
+/* Send the pending batch now (before an info, to keep the order). */
+void		 csync_flush(void);
+/* Bytes queued to syncd, counting the batch not yet sent. */
+size_t		 csync_backlog(void);
+/* Pack a name-indexed node into a msgpack str. */
+void		 csync_pack_node(msgpack_packer *, uint32_t);
+
+/* sync_recover.c */
+void	csync_rec_init(void);
+void	csync_rec_free(void);
+/* IPC_SYNC_REQ: what is "ticks", "missing" or "resend". */
+int	csync_request(const char *what, size_t len, int force);
+/* A peer reported ticks missing: re-send them after a random delay. */
+void	csync_rec_missing_seen(uint32_t node, const struct ranges *);
+/*
+ * After every message from syncd: if we miss ticks, report them (after
+ * a random delay, again each cycle while they stay missing and the
+ * reports make progress).
+ */
+void	csync_rec_check(void);
+/*
+ * A peer's ping showed a tick below what we know (behind: it lost its
+ * state), or 0 (maybe new): tell it every tick we know (info/ticks),
+ * unless another server does it first (ticks_seen).
+ */
+void	csync_rec_peer_behind(uint32_t node, int behind);
+void	csync_rec_ticks_seen(void);
+
+#endif

@@ -1,0 +1,406 @@
+"""Replication between moatd servers sharing one real mosquitto broker.
+
+Three (or two) servers on one broker: writes on each show up on all,
+with the same chains; a server stopped while the others write catches
+up after its restart through the recovery steps (info/missing, re-sent
+updates), and one restarted with its persistent state gets only what
+it missed and keeps its own tick; two servers on two brokers joined by a
+bridging third one write while the bridge is down and agree once it is
+back; with the broker down, two servers write conflicting and
+distinct keys, and once it is back every server ends with the same
+values and chains; deletions replicate.  The ping cycle is made fast so
+that recovery runs within seconds.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import msgpack
+
+sys.path.insert(0, os.path.dirname(__file__))
+from moattest import (BIN, Client, Moatd, Mosquitto, MqttSub,  # noqa
+                      Path, main, test, wait_for)
+
+FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
+NAMES = ("s1", "s2", "s3")
+
+
+def server(broker, name, port=None, state=None):
+    d = Moatd(name, args=["-C", "kv.server.mqtt.uri=" + broker.uri()]
+              + FAST, port=port, state=state)
+    d.wait_port()
+    d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port, 10)
+    return d
+
+
+def dump(port, empty=False):
+    """Every entry below the root: {path: (value, chain)}; chains whole."""
+    c = Client(port)
+    try:
+        msgs = c.stream("get_tree", path=Path(), nchain=-1, empty=empty)
+    finally:
+        c.close()
+    out = {}
+    prev = []
+    for m in msgs:
+        if "depth" not in m:
+            continue
+        prev = prev[:m["depth"]] + list(m["path"])
+        out[tuple(prev)] = (m.get("value", "<none>"), repr(m.get("chain")))
+    return out
+
+
+def state(port):
+    c = Client(port)
+    try:
+        return c.call("get_state", nodes=True, known=True, missing=True,
+                      remote_missing=True)
+    finally:
+        c.close()
+
+
+def converged(servers, what="dumps"):
+    """Wait until every server has the same dump; return it."""
+    def same():
+        ds = [dump(s.port) for s in servers]
+        return ds[0] if all(d == ds[0] for d in ds[1:]) else None
+    return wait_for(same, 30, step=0.3, what="servers converge: " + what)
+
+
+def no_missing(servers):
+    def ok():
+        st = [state(s.port) for s in servers]
+        if any(s.get("missing") for s in st):
+            return None
+        nodes = [(s["nodes"], s["known"]) for s in st]
+        return nodes if all(n == nodes[0] for n in nodes[1:]) else None
+    return wait_for(ok, 30, step=0.3, what="no server misses a tick")
+
+
+def count(ranges):
+    """Number of ticks in the wire form of a tick set."""
+    return sum(1 if isinstance(r, int) else r[1] - r[0] for r in ranges)
+
+
+def cleanup(*things):
+    for t in things:
+        try:
+            t.cleanup()
+        except Exception:
+            pass
+
+
+def setv(port, path, value):
+    c = Client(port)
+    try:
+        r = c.call("set_value", path=Path(*path), value=value, nchain=3)
+        assert r.get("changed") is True, r
+        return r
+    finally:
+        c.close()
+
+
+def getv(port, path):
+    c = Client(port)
+    try:
+        return c.call("get_value", path=Path(*path)).get("value")
+    finally:
+        c.close()
+
+
+@test
+def three_servers_converge():
+    b = Mosquitto()
+    ss = []
+    w = None
+    sub = None
+    try:
+        ss = [server(b, n) for n in NAMES]
+        sub = MqttSub(b)
+        wait_for(lambda: any(t == "moat/kv/ping" for t, p in sub.messages()),
+                 10, step=0.1, what="mosquitto_sub to listen")
+        # a watcher on s3 sees the changes made on s1
+        w = Client(ss[2].port)
+        wseq = w.next_seq()
+        w.send({"action": "watch", "seq": wseq, "path": Path("t", "s1"),
+                "nchain": 1})
+        assert w.recv_seq(wseq)["state"] == "start"
+        for i, s in enumerate(ss):
+            for k in range(5):
+                setv(s.port, ("t", NAMES[i], k), {"n": k, "by": NAMES[i]})
+        seen = [w.recv_seq(wseq, timeout=10) for _ in range(5)]
+        assert [m["value"]["n"] for m in seen] == list(range(5)), seen
+        assert all(m["chain"]["node"] == "s1" for m in seen), seen
+        setv(ss[0].port, ("t", "shared"), "one")
+        wait_for(lambda: getv(ss[1].port, ("t", "shared")) == "one", 10,
+                 what="s1's update on s2")
+        setv(ss[1].port, ("t", "shared"), "two")
+        d = converged(ss)
+        assert len(d) == 16, d
+        assert d[("t", "s2", 4)][0] == {"n": 4, "by": "s2"}
+        assert d[("t", "shared")][0] == "two", d[("t", "shared")]
+        nodes, known = no_missing(ss)[0]
+        assert nodes == {"s1": 6, "s2": 6, "s3": 5}, nodes
+        assert known == {}, known   # s1's "one" is still in the chain
+        # 17 changes, each published once, by its server: a remote
+        # update is never published again as the receiver's own
+        ups = [msgpack.unpackb(p, raw=False) for t, p in sub.messages()
+               if t == "moat/kv/update"]
+        own = [u for u in ups if "chain" not in u]
+        assert len(own) == 17, own
+        assert sorted((u["node"], u["tick"]) for u in own) == sorted(
+            [(n, t) for n in ("s1", "s2") for t in range(1, 7)] +
+            [("s3", t) for t in range(1, 6)]), own
+        # moatctl shows the same bookkeeping
+        out = subprocess.run([os.path.join(BIN, "moatctl"), "-p",
+                              str(ss[2].port), "internal", "state", "-n",
+                              "-m"], capture_output=True, text=True,
+                             timeout=10)
+        assert out.returncode == 0, out
+        assert out.stdout.startswith("nodes:\n") and "  s1: 6\n" in \
+            out.stdout and "missing: {}\n" in out.stdout, out.stdout
+    finally:
+        if w:
+            w.close()
+        if sub:
+            sub.stop()
+        cleanup(*ss, b)
+
+
+@test
+def stopped_server_catches_up():
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES]
+        setv(ss[2].port, ("c", "early"), "before the stop")
+        converged(ss, "before the stop")
+        port = ss[2].port
+        ss[2].cleanup()
+        c1, c2 = Client(ss[0].port), Client(ss[1].port)
+        try:
+            for k in range(600):
+                c1.call("set_value", path=Path("c", "a", k), value=k)
+                c2.call("set_value", path=Path("c", "b", k), value=-k)
+            c1.call("delete_value", path=Path("c", "a", 7))
+        finally:
+            c1.close()
+            c2.close()
+        ss[2] = server(b, "s3", port=port)
+        d = converged(ss, "after the restart")
+        assert len(d) == 1 + 599 + 600, len(d)
+        assert ("c", "a", 7) not in d
+        assert d[("c", "early")][0] == "before the stop"
+        no_missing(ss)
+        st = state(ss[2].port)
+        assert st["nodes"]["s1"] == 601 and st["nodes"]["s2"] == 600, st
+    finally:
+        cleanup(*ss, b)
+
+
+@test
+def concurrent_writers_on_the_same_keys():
+    """Two servers write the same 20 keys at full speed at once: every
+    conflict resolves the same way on both."""
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES[:2]]
+
+        def writer(port, tag, errors):
+            try:
+                c = Client(port)
+                for i in range(0, 2000, 50):
+                    seqs = []
+                    for k in range(i, i + 50):
+                        seqs.append(c.next_seq())
+                        c.send({"action": "set_value", "seq": seqs[-1],
+                                "path": Path("cw", k % 20),
+                                "value": "%s-%d" % (tag, k)})
+                    for q in seqs:
+                        c.recv_seq(q)
+                c.close()
+            except Exception as e:
+                errors.append(e)
+        errors = []
+        ts = [threading.Thread(target=writer, args=(s.port, s.cmd[-1],
+                                                     errors)) for s in ss]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        assert not errors, errors
+        d = converged(ss, "concurrent writes")
+        assert len(d) == 20, d
+        no_missing(ss)
+    finally:
+        cleanup(*ss, b)
+
+
+@test
+def restart_with_state_fetches_only_the_gap():
+    b = Mosquitto()
+    sdir = tempfile.mkdtemp(prefix="moat-state-")
+    ss = []
+    sub = None
+    try:
+        ss = [server(b, "s1"), server(b, "s2", state=sdir)]
+        for k in range(10):
+            setv(ss[1].port, ("p", "s2", k), k)
+        converged(ss, "before the stop")
+        port = ss[1].port
+        assert ss[1].stop() == 0
+        ss[1].cleanup()
+        c = Client(ss[0].port)
+        try:
+            for k in range(300):
+                c.call("set_value", path=Path("p", "s1", k), value=k)
+            c.call("set_value", path=Path("p", "s2", 0), value="s1 was here")
+        finally:
+            c.close()
+        sub = MqttSub(b)
+        wait_for(lambda: any(t == "moat/kv/ping" for t, p in sub.messages()),
+                 10, step=0.1, what="mosquitto_sub to listen")
+        ss[1] = server(b, "s2", port=port, state=sdir)
+        d = converged(ss, "after the restart")
+        assert len(d) == 310 and d[("p", "s2", 0)][0] == "s1 was here"
+        no_missing(ss)
+        # the resent updates (they carry a separate chain) are the gap
+        resent = [p for t, p in sub.messages() if t == "moat/kv/update"
+                  and "chain" in msgpack.unpackb(p, raw=False)]
+        assert 301 <= len(resent) < 400, len(resent)
+        # s2 kept its own tick: its next change is its 11th
+        r = setv(ss[1].port, ("p", "after"), 1)
+        assert r["chain"] == {"node": "s2", "tick": 11, "prev": None}, r
+    finally:
+        if sub:
+            sub.stop()
+        cleanup(*ss, b)
+        shutil.rmtree(sdir, ignore_errors=True)
+
+
+@test
+def broker_outage_conflicts_converge():
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES[:2]]
+        setv(ss[0].port, ("x", "before"), 0)
+        converged(ss, "before the outage")
+        b.kill()
+        for k in range(10):
+            setv(ss[0].port, ("x", "both", k), "s1-%d" % k)
+            setv(ss[1].port, ("x", "both", k), "s2-%d" % k)
+            setv(ss[k % 2].port, ("x", "only", k), k)
+        setv(ss[1].port, ("x", "before"), "changed by s2")
+        b.start()
+        d = converged(ss, "after the outage")
+        assert len(d) == 21, sorted(d)
+        winners = {d[("x", "both", k)][0][:2] for k in range(10)}
+        assert winners <= {"s1", "s2"}, winners
+        assert d[("x", "before")][0] == "changed by s2"
+        nodes, known = no_missing(ss)[0]
+        # the losers of the ten conflicts are known (superseded)
+        lost = sum(count(r) for r in known.values())
+        assert lost == 10, known
+    finally:
+        cleanup(*ss, b)
+
+
+class Relay(Mosquitto):
+    """A third broker bridging two others: killing it splits the network
+    without disconnecting any server from its own broker."""
+
+    def __init__(self, a, b):
+        self.peers = (a, b)
+        super().__init__()
+
+    def start(self):
+        with open(self.conf) as f:
+            bridged = "connection" in f.read()
+        if not bridged:
+            with open(self.conf, "a") as f:
+                for i, p in enumerate(self.peers):
+                    f.write("connection br%d\naddress 127.0.0.1:%d\n"
+                            "topic # both 0\ncleansession true\n"
+                            "restart_timeout 1\n" % (i, p.port))
+        super().start()
+
+
+@test
+def split_network_heals():
+    a, b = Mosquitto(), Mosquitto()
+    relay = Relay(a, b)
+    ss = []
+    try:
+        ss = [server(a, "s1"), server(b, "s2")]
+        n = iter(range(1000))
+
+        def bridged():
+            v = "b%d" % next(n)
+            setv(ss[0].port, ("sp", "before"), v)
+            return wait_for(lambda: getv(ss[1].port, ("sp", "before")) == v,
+                            0.5, what="s1's update on s2")
+
+        def try_bridged():
+            try:
+                return bridged()
+            except AssertionError:
+                return False
+        wait_for(try_bridged, 15, what="the bridge to carry updates")
+        converged(ss, "before the split")
+        relay.kill()
+        setv(ss[0].port, ("sp", "s1only"), 1)
+        setv(ss[1].port, ("sp", "s2only"), 2)
+        setv(ss[0].port, ("sp", "both"), "from-s1")
+        setv(ss[1].port, ("sp", "both"), "from-s2")
+        time.sleep(2)   # each side goes on alone for a few ping cycles
+        relay.start()
+        d = converged(ss, "after the split")
+        assert sorted(k[1] for k in d) == ["before", "both", "s1only",
+                                           "s2only"], d
+        assert d[("sp", "both")][0] in ("from-s1", "from-s2"), d
+        nodes, known = no_missing(ss)[0]
+        assert sum(count(r) for r in known.values()) == 1, known
+    finally:
+        cleanup(*ss, relay, a, b)
+
+
+@test
+def deletes_replicate():
+    b = Mosquitto()
+    ss = []
+    try:
+        ss = [server(b, n) for n in NAMES]
+        for k in range(4):
+            setv(ss[0].port, ("d", k), k)
+        converged(ss, "the writes")
+        c = Client(ss[1].port)
+        try:
+            r = c.call("delete_value", path=Path("d", 1), nchain=2)
+            assert r.get("changed") is True, r
+            r = c.call("delete_tree", path=Path("d", 3))
+            assert r.get("changed") == 1, r
+        finally:
+            c.close()
+        d = converged(ss, "the deletions")
+        assert sorted(d) == [("d", 0), ("d", 2)], sorted(d)
+        for s in ss:
+            c = Client(s.port)
+            try:
+                g = c.call("get_value", path=Path("d", 1), nchain=2)
+            finally:
+                c.close()
+            assert "value" not in g, g
+            assert g["chain"]["node"] == "s2", g
+        no_missing(ss)
+    finally:
+        cleanup(*ss, b)
+
+
+if __name__ == "__main__":
+    main()
