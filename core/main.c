@@ -6,7 +6,9 @@
  * server's node name; if the tree is then empty and kv.server.init
  * (moatd -i VALUE) is set, VALUE is stored at the root path, taking
  * tick 1.  Persistence (persist.h) loads its state before that check;
- * moatd -l files arrive as IPC_LOAD before SETUP_DONE.
+ * moatd -l files arrive as IPC_LOAD before SETUP_DONE.  A server left
+ * empty that talks to a broker holds client requests until it knows its
+ * own tick (ready.c).
  */
 #include <unistd.h>
 
@@ -60,6 +62,7 @@ core_configure(const msgpack_object *conf)
 	persist_configure(conf);
 	csync_configure(conf);	/* after the load: SYNC_STATE has the tick */
 	store_init_value(conf);
+	cready_configure(conf);	/* empty and synced: requests wait */
 }
 
 static void
@@ -107,10 +110,12 @@ core_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 		csess_open(m->id);
 		return 0;
 	case IPC_SESSION_CLOSE:
+		cready_drop(m->id);
 		csess_close(m->id);
 		return 0;
 	case IPC_CLIENT_REQ:
-		csess_request(m->id, m->data, m->len);
+		if (!cready_hold(m->id, m->data, m->len))
+			csess_request(m->id, m->data, m->len);
 		return 0;
 	default:
 		return -1;
@@ -122,6 +127,7 @@ core_shutdown(void)
 {
 	if (configured)
 		persist_shutdown();	/* acks still waiting go out */
+	cready_free();
 	csess_close_all();
 	csync_shutdown();
 	stream_shutdown();

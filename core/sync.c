@@ -486,6 +486,10 @@ got_info(const msgpack_object *o)
 	if (mp_map_get(o, "ticks") != NULL)
 		csync_rec_ticks_seen();
 	info_ticks(mp_map_get(o, "ticks"));
+	if (mp_map_get(o, "ticks") != NULL && cready_waiting()) {
+		state_check();	/* the raised tick before any new change */
+		cready_set("a peer told every node's tick");
+	}
 	if (each_nodeset(mp_map_get(o, "known"), info_known) == -1 ||
 	    each_nodeset(mp_map_get(o, "deleted"), info_deleted) == -1 ||
 	    each_nodeset(mp_map_get(o, "remote_missing"),

@@ -5,6 +5,8 @@
  *
  *	sync.c		channel, SYNC_STATE, the batch of outgoing events,
  *			remote updates, peers' info messages, dispatch
+ *	ready.c		client requests held at start-up until this
+ *			server's tick is known (a lost state)
  *	sync_recover.c	answers to IPC_SYNC_REQ: ticks, missing, and the
  *			resend job (a chunked walk re-sending entries that
  *			carry a tick somebody reported missing)
@@ -68,5 +70,14 @@ void	csync_rec_check(void);
  */
 void	csync_rec_peer_behind(uint32_t node, int behind);
 void	csync_rec_ticks_seen(void);
+
+/* ready.c: configure after the load and kv.server.init */
+void	cready_configure(const msgpack_object *);
+int	cready_waiting(void);
+/* 1: held (copied) until ready; 0: answer it now. */
+int	cready_hold(uint32_t id, const uint8_t *, size_t);
+void	cready_drop(uint32_t id);	/* the session closed */
+void	cready_set(const char *why);	/* answer what is held, and on */
+void	cready_free(void);
 
 #endif
