@@ -106,6 +106,7 @@ parse_chain(const uint8_t *p, size_t len, struct tree *t,
 		}
 		if (head(p, len, &off, &h) == -1 || h.kind != MPV_UINT)
 			return -1;
+		off += (size_t)h.n;	/* a tick >= 128 has payload bytes */
 		pe->link[i].node = (uint16_t)node;
 		pe->link[i].tick = h.v.u;
 	}

@@ -237,6 +237,46 @@ START_TEST(snapshot_round_trip)
 }
 END_TEST
 
+/* Ticks of every msgpack width survive a log round trip, in any link. */
+START_TEST(big_ticks_round_trip)
+{
+	static const uint64_t ticks[] = { 127, 128, 255, 256, 70000,
+	    (uint64_t)1 << 40 };
+	struct tree	*t = tree_new(5), *t2 = tree_new(5);
+	struct pf_load	 pl;
+	struct mpbuf	 d1, d2, wal;
+	struct entry	*e;
+	const uint8_t	*p;
+	char		 err[256], k[16];
+	size_t		 plen, i;
+	int		 fd = tmpfd();
+
+	mpbuf_init(&wal);
+	pf_header(&wal, "log", "a");
+	for (i = 0; i < sizeof(ticks) / sizeof(ticks[0]); i++) {
+		snprintf(k, sizeof(k), "k%zu", i);
+		(void)set(t, "big", k, NULL, "\x01", 1, "b", ticks[i], 1000);
+		e = set(t, "big", k, NULL, "\x02", 1, "a", ticks[i] + 1,
+		    ticks[i]);
+		p = P(&plen, "big", k, NULL);
+		ck_assert_int_eq(pf_entry(&wal, t, p, plen, e), 0);
+	}
+	ck_assert_int_eq(write(fd, wal.data, wal.len), (ssize_t)wal.len);
+	ck_assert_msg(load(t2, fd, &pl, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(pl.entries, sizeof(ticks) / sizeof(ticks[0]));
+	dump(t, &d1);
+	dump(t2, &d2);
+	ck_assert_uint_eq(d1.len, d2.len);
+	ck_assert(memcmp(d1.data, d2.data, d1.len) == 0);
+	close(fd);
+	mpbuf_free(&d1);
+	mpbuf_free(&d2);
+	mpbuf_free(&wal);
+	tree_free(t);
+	tree_free(t2);
+}
+END_TEST
+
 /* An older version never replaces a newer one, in whatever order. */
 START_TEST(newer_chain_wins)
 {
@@ -336,6 +376,7 @@ main(void)
 
 	mpbuf_init(&pathb);
 	tcase_add_test(tc, snapshot_round_trip);
+	tcase_add_test(tc, big_ticks_round_trip);
 	tcase_add_test(tc, newer_chain_wins);
 	tcase_add_test(tc, malformed_records);
 	suite_add_tcase(s, tc);
