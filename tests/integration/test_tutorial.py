@@ -13,7 +13,9 @@ import re
 import subprocess
 
 import moattest
-from moattest import Client, Moatd, MoatctlStream, Path, main, moatctl, test
+from moattest import (Client, Moatd, MoatctlStream, Mosquitto, Path, main,
+                      moatctl, test, wait_for)
+from synclib import FAST
 
 TUTORIAL = "/work/shared/seeds/002_6104d7b939fc8928.txt"
 
@@ -95,6 +97,47 @@ def start_the_server():
         assert (rc, out, err) == (0, '"Testing"\n', ""), (rc, out, err)
     finally:
         d.cleanup()
+
+
+@test
+def a_second_server_joins():
+    """The tutorial's two servers: "one" started with -i Testing, "two"
+    joins through the broker and then shows the root value; "one",
+    killed and started again without -i (and, here, without its state),
+    gets it back from "two"."""
+    b = Mosquitto()
+    ds = []
+
+    def start(name, *extra):
+        d = Moatd(name=name, args=["-C", "kv.server.mqtt.uri=" + b.uri()]
+                  + FAST + list(extra))
+        ds.append(d)
+        d.wait_port()
+        d.wait_log("Running.")
+        return d
+
+    def shows_testing(d):
+        return moatctl(d.port, "data", ":") == (0, '"Testing"\n', "")
+    try:
+        one = start("one", "-i", "Testing")
+        assert shows_testing(one)
+        two = start("two")
+        wait_for(lambda: shows_testing(two), 15, step=0.2,
+                 what='"Testing" on two')
+        one.cleanup()
+        one = start("one")
+        wait_for(lambda: shows_testing(one), 15, step=0.2,
+                 what='"Testing" on the restarted one')
+        rc, out, err = moatctl(one.port, "data", "more", "set", "-v", ":",
+                               "x")
+        assert rc == 0, (rc, out, err)
+        wait_for(lambda: moatctl(two.port, "data", "more") ==
+                 (0, '"x"\n', ""), 15, step=0.2,
+                 what="one's new value on two")
+    finally:
+        for d in ds:
+            d.cleanup()
+        b.cleanup()
 
 
 @test
