@@ -27,11 +27,11 @@ struct range {
 	uint64_t	 a, b;		/* ticks a .. b-1 */
 };
 
-struct rchunk;
+struct rslot;
 
 /* All zeros is the empty set.  The fields are ranges.c's alone. */
 struct ranges {
-	struct rchunk	**c;		/* chunks in tick order */
+	struct rslot	*c;		/* chunks in tick order */
 	size_t		 nc, capc;
 	size_t		 n;		/* intervals in all chunks */
 };
