@@ -187,6 +187,11 @@ lower(const struct ranges *rs, uint64_t t, int strict)
 	struct pos	 p;
 	size_t		 lo = 0, hi = rs->nc, mid;
 
+	/* New ticks are the newest: past the end, or in the last chunk. */
+	if (hi > 0 && past(rs->c[hi - 1].b, t, strict))
+		lo = hi;
+	else if (hi > 1 && past(rs->c[hi - 2].b, t, strict))
+		lo = hi - 1;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (past(rs->c[mid].b, t, strict))
