@@ -69,22 +69,22 @@ static struct {
 	uint32_t		 nslots;
 	uint32_t		 gen;
 	uint32_t		 nsessions;
+	struct event		*flush;		/* end of turn: write */
+	uint32_t		*dirty;		/* ids with new output */
+	size_t			 ndirty, capdirty;
 	struct evconnlistener	*listeners[MAX_LISTEN];
 	int			 nlisteners;
 	struct mpval_limits	 limits;
 	size_t			 max_out;
 	size_t			 out_high, out_low;
-	struct event		*flush;		/* end of turn: write */
-	uint32_t		*dirty;		/* ids with new output */
-	size_t			 ndirty, capdirty;
 } S = {
 	.max_out = 16u << 20,
 };
 
+static void	mark_dirty(struct session *);
 static void	read_cb(struct bufferevent *, void *);
 static void	write_cb(struct bufferevent *, void *);
 static void	event_cb(struct bufferevent *, short, void *);
-static void	mark_dirty(struct session *);
 
 void
 session_configure(const msgpack_object *conf)
