@@ -1,0 +1,459 @@
+"""Seeded, bounded robustness tests against a real moatd.
+
+No input may crash a process: after every batch of hostile input each
+child still runs with its original pid, the log shows no seccomp
+violation, death or sanitizer report, and a fresh client can still set
+and read a value.
+
+MOAT_FUZZ_SEED picks the seed (printed at the start, so a failure can be
+replayed), MOAT_FUZZ_ROUNDS scales the number of batches.  Three kinds:
+structured requests (valid maps with random field values), byte-level
+mutations of valid requests on fresh connections, and connections
+dropped mid-message and mid-stream.
+"""
+import math
+import os
+import random
+import socket
+import struct
+
+import msgpack
+
+from moattest import Client, Moatd, Path, main, pack, test, wait_for
+
+SEED = int(os.environ.get("MOAT_FUZZ_SEED", "20261202"), 0)
+ROUNDS = int(os.environ.get("MOAT_FUZZ_ROUNDS", "60"))
+print("fuzz seed %d (MOAT_FUZZ_SEED), rounds %d (MOAT_FUZZ_ROUNDS)"
+      % (SEED, ROUNDS))
+
+ACTIONS = ("get_value", "set_value", "delete_value", "delete_tree",
+           "get_tree", "enum", "root", "watch", "stop", "get_tock",
+           "get_state", "test_acl", "status", "log", "save",
+           "get_internal", "set_internal", "delete_internal",
+           "enum_internal", "get_tree_internal")
+FIELDS = ("path", "value", "prev", "chain", "nchain", "idem", "state",
+          "ack", "qlen", "task", "min_depth", "max_depth", "empty",
+          "fetch", "with_data", "node", "tick", "wseq", "nodes", "known",
+          "superseded", "present", "deleted", "missing", "remote_missing",
+          "current", "debug", "mode", "acl", "bogus")
+BAD_LOG = ("seccomp violation", "died", "ERROR: AddressSanitizer",
+           "runtime error:", "LeakSanitizer", "exited with", "killed by")
+STR_MAX = 1 << 20               # lib/mpval.h: str/bin/ext limit
+
+_server = None
+_pids = None
+
+
+def server():
+    global _server, _pids
+    if _server is None:
+        _server = Moatd(name="fz", args=["-i", "root"])
+        _server.wait_port()
+        _pids = _server.wait_children()
+    return _server
+
+
+def healthy(what):
+    """Every child is the one we started with, the log is clean, and a
+    fresh client can write and read."""
+    d = server()
+    kids = d.children()
+    assert kids == _pids, "%s: children %r, were %r" % (what, kids, _pids)
+    log = d.logtext()
+    for bad in BAD_LOG:
+        assert bad not in log, "%s: log says %r:\n%s" % (
+            what, bad, log[-3000:])
+    c = Client(d.port)
+    key = Path("health", what)
+    r = c.call("set_value", path=key, value=what, nchain=0)
+    assert r.get("changed") is True or "error" not in r, (what, r)
+    r = c.call("get_value", path=key)
+    assert r.get("value") == what, (what, r)
+    c.close()
+
+
+# ---- random values -----------------------------------------------------
+
+def rint(rnd):
+    return rnd.choice((0, 1, -1, 127, 128, 255, 256, -32, -33, 65535,
+                       2 ** 31 - 1, -2 ** 31, 2 ** 32, 2 ** 63 - 1,
+                       -2 ** 63, 2 ** 64 - 1, rnd.randint(-2 ** 63,
+                                                         2 ** 64 - 1),
+                       rnd.randint(-5, 5)))
+
+
+def rstr(rnd):
+    k = rnd.random()
+    if k < 0.02:
+        return "s" * rnd.choice((STR_MAX - 200, STR_MAX // 2))
+    if k < 0.1:
+        return "".join(chr(rnd.randint(1, 0x2fff)) for _ in range(
+            rnd.randint(0, 40)))
+    return rnd.choice(("", "a", "x", ".", ":", "\0", "root", "fz",
+                       "test", "..", "/etc/passwd", "a/b", "s" * 300))
+
+
+def rpath(rnd, depth=0, maxlen=6):
+    n = rnd.choice((0, 1, 2, 3, maxlen, rnd.randint(0, maxlen)))
+    if rnd.random() < 0.03:
+        n = rnd.choice((200, 1000))         # very deep paths
+    return Path(*[relem(rnd, depth) for _ in range(n)])
+
+
+def relem(rnd, depth):
+    k = rnd.randrange(9)
+    if k == 0:
+        return None
+    if k == 1:
+        return rnd.random() < 0.5
+    if k == 2:
+        return rint(rnd)
+    if k == 3:
+        return rnd.choice((0.0, -0.0, 1.5, 1e308, float("inf"),
+                           float("nan")))
+    if k == 4:
+        return rnd.choice((b"", b"\xff\x00", b"b" * 50))
+    if k == 5 and depth < 3:
+        return tuple(relem(rnd, depth + 1) for _ in range(rnd.randint(0,
+                                                                      3)))
+    if k == 6 and depth < 3:
+        return {rnd.choice(("k", 1, None, b"k")): relem(rnd, depth + 1)}
+    return rnd.choice(("a", "b", "fz", "", "x" * 100))
+
+
+def rext(rnd):
+    k = rnd.randrange(6)
+    if k == 0:                              # garbage "path"
+        return msgpack.ExtType(3, rnd.randbytes(rnd.randint(0, 30)))
+    if k == 1:                              # a truncated element
+        return msgpack.ExtType(3, pack("abc")[:-1])
+    if k == 2:
+        return msgpack.ExtType(3, b"\xdd\xff\xff\xff\xff")
+    if k == 3:
+        return msgpack.ExtType(2, rnd.randbytes(rnd.randint(0, 12)))
+    return msgpack.ExtType(rnd.randint(0, 127),
+                           rnd.randbytes(rnd.randint(0, 20)))
+
+
+def rvalue(rnd, depth=0):
+    k = rnd.randrange(14)
+    if k == 0:
+        return None
+    if k == 1:
+        return rnd.random() < 0.5
+    if k in (2, 3):
+        return rint(rnd)
+    if k == 4:
+        return rnd.choice((0.5, -1e-300, 1e308, float("inf"),
+                           -float("inf"), float("nan"), math.pi))
+    if k == 5:
+        return rstr(rnd)
+    if k == 6:
+        return rnd.choice((b"", b"\0" * 10, rnd.randbytes(64)))
+    if k == 7:
+        return rext(rnd)
+    if k == 8:
+        return rpath(rnd)
+    if k == 9 and depth < 6:
+        return [rvalue(rnd, depth + 1) for _ in range(rnd.randint(0, 4))]
+    if k == 10 and depth < 6:
+        return {rkey(rnd, depth): rvalue(rnd, depth + 1)
+                for _ in range(rnd.randint(0, 4))}
+    if k == 11 and depth < 6:
+        return tuple(rvalue(rnd, depth + 1) for _ in range(rnd.randint(0,
+                                                                       3)))
+    if k == 12:
+        return {"node": rnd.choice(("fz", "nope", 5, None)),
+                "tick": rint(rnd),
+                "prev": rnd.choice((None, {"node": "fz", "tick": 1,
+                                           "prev": None}, 3))}
+    return rnd.choice(("fz", "x", rint(rnd)))
+
+
+def rkey(rnd, depth):
+    k = rnd.randrange(4)
+    if k == 0:
+        return rint(rnd)
+    if k == 1 and depth < 5:
+        return rnd.choice((None, True, 1.5, b"bk"))
+    return rnd.choice(("a", "b", "value", "seq", ""))
+
+
+def raw(obj):
+    return msgpack.packb(obj, use_bin_type=True, default=_def)
+
+
+def _def(obj):
+    if isinstance(obj, Path):
+        return msgpack.ExtType(3, b"".join(raw(e) for e in obj))
+    raise TypeError(repr(obj))
+
+
+# ---- a connection that tolerates anything ------------------------------
+
+class Raw:
+    """A client socket read with a lenient unpacker."""
+
+    def __init__(self, port, timeout=5.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout)
+        self.sock.settimeout(timeout)
+        self.unp = msgpack.Unpacker(raw=True, strict_map_key=False,
+                                    max_buffer_size=64 << 20)
+        self.closed = False
+        self.replies = self.errors = 0
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            self.closed = True
+
+    def until(self, seq, timeout=10.0):
+        """Read until the reply for seq; False if the server closed."""
+        self.sock.settimeout(timeout)
+        while not self.closed:
+            for m in self.unp:
+                self.replies += 1
+                if isinstance(m, dict) and b"error" in m:
+                    self.errors += 1
+                if isinstance(m, dict) and m.get(b"seq") == seq:
+                    return m
+            try:
+                data = self.sock.recv(1 << 20)
+            except (ConnectionResetError, BrokenPipeError):
+                data = b""
+            if not data:
+                self.closed = True
+            self.unp.feed(data)
+        return False
+
+    def drain_to_eof(self, timeout=5.0):
+        """Half-close and read until the server closes."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        self.sock.settimeout(timeout)
+        while True:
+            try:
+                data = self.sock.recv(1 << 20)
+            except (ConnectionResetError, BrokenPipeError):
+                return
+            if not data:
+                return
+
+    def abort(self):
+        """Close with a reset, not a FIN."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                             struct.pack("ii", 1, 0))
+        self.sock.close()
+
+    def close(self):
+        self.sock.close()
+
+
+SENTINEL = 10 ** 12
+
+
+def rseq(rnd, used):
+    k = rnd.randrange(10)
+    if k == 0:
+        return rnd.choice((0, -1, -2 ** 63, 2 ** 63 - 1, 2 ** 64 - 1))
+    if k == 1:
+        return rnd.choice((None, "1", 1.0, [1], b"\x01"))
+    if k in (2, 3) and used:
+        return rnd.choice(used)            # reused
+    return rnd.randint(1, 10 ** 6)
+
+
+def request(rnd, used):
+    a = rnd.choice(ACTIONS)
+    msg = {"action": a, "seq": rseq(rnd, used)}
+    if rnd.random() < 0.8:
+        msg["path"] = rnd.choice((Path("fz", rnd.choice("abc")),
+                                  rpath(rnd), rvalue(rnd)))
+    for f in rnd.sample(FIELDS, rnd.randint(0, 5)):
+        msg[f] = rvalue(rnd)
+    if a in ("log", "save") and rnd.random() < 0.7:
+        msg["path"] = rnd.choice(("fz.log", "sub/x", "", "..", "/tmp/x",
+                                  "a" * 300, rstr(rnd)))
+    if rnd.random() < 0.05:
+        del msg["action"]
+    return msg
+
+
+def control(rnd, used):
+    """An ack, stop or hello for one of the seqs in use."""
+    s = rnd.choice(used) if used else 1
+    k = rnd.randrange(4)
+    if k == 0:
+        return {"seq": s, "state": "ack", "ack": rvalue(rnd)}
+    if k == 1:
+        return {"seq": s, "state": rnd.choice(("ack", "end", "bogus", 3))}
+    if k == 2:
+        return {"action": "stop", "seq": rnd.randint(1, 10 ** 6),
+                "task": rnd.choice((s, rvalue(rnd)))}
+    return {"seq": 0, "qlen": rnd.choice((0, 1, 2, 3, -1, 2 ** 63 - 1,
+                                          2 ** 64 - 1, 7, 1.5, None,
+                                          "x"))}
+
+
+@test
+def structured_requests():
+    rnd = random.Random(SEED)
+    d = server()
+    setup = Client(d.port)
+    for i in range(50):
+        setup.call("set_value", path=Path("fz", "abc"[i % 3], i), value=i)
+    setup.close()
+    stats = [0, 0, 0, 0]
+    for rd in range(ROUNDS):
+        c = Raw(d.port)
+        used = []
+        n = 0
+        for i in range(120):
+            msg = control(rnd, used) if rnd.random() < 0.15 else \
+                request(rnd, used)
+            if isinstance(msg.get("seq"), int):
+                used.append(msg["seq"])
+            try:
+                data = raw(msg)
+            except (OverflowError, TypeError, ValueError):
+                continue
+            c.send(data)
+            n += 1
+        c.send(raw({"action": "get_tock", "seq": SENTINEL}))
+        got = c.until(SENTINEL, timeout=20.0)
+        c.close()
+        stats[0] += n
+        stats[1] += c.replies
+        stats[2] += c.errors
+        stats[3] += got is False
+        healthy("structured %d" % rd)
+    print("structured: %d requests, %d replies, %d errors, %d closed"
+          % tuple(stats))
+
+
+def valid_samples(rnd):
+    used = []
+    out = [raw({"action": "set_value", "seq": 5, "path": Path("fz", "m"),
+                "value": {"a": [1, 2.5, b"x", None]}, "nchain": 2}),
+           raw({"action": "get_tree", "seq": 6, "path": Path("fz"),
+                "max_depth": 2}),
+           raw({"seq": 0, "qlen": 5})]
+    for _ in range(20):
+        try:
+            out.append(raw(request(rnd, used)))
+        except (OverflowError, TypeError, ValueError):
+            pass
+    return [x for x in out if len(x) < 4096]
+
+
+def mutate(rnd, data):
+    b = bytearray(data)
+    k = rnd.randrange(6)
+    if k == 0 and b:                        # bit flips
+        for _ in range(rnd.randint(1, 4)):
+            i = rnd.randrange(len(b))
+            b[i] ^= 1 << rnd.randrange(8)
+    elif k == 1 and b:                      # truncation
+        del b[rnd.randrange(len(b)):]
+    elif k == 2:                            # insertion
+        i = rnd.randint(0, len(b))
+        b[i:i] = rnd.randbytes(rnd.randint(1, 8))
+    elif k == 3:                            # container count inflation
+        i = rnd.randint(0, len(b))
+        b[i:i] = rnd.choice((b"\xdd\xff\xff\xff\xff",
+                             b"\xdf\xff\xff\xff\xff", b"\xdc\xff\xff",
+                             b"\xde\xff\xff", b"\xdb\xff\xff\xff\xff",
+                             b"\xc9\xff\xff\xff\xff\x03",
+                             b"\xc6\x7f\xff\xff\xff"))
+    elif k == 4 and b:                      # byte replaced
+        b[rnd.randrange(len(b))] = rnd.choice((0xc1, 0xc0, 0xd4, 0xd8,
+                                               0xff, 0x00, 0x80, 0x90))
+    else:                                   # chunks swapped
+        i, j = sorted(rnd.randrange(len(b) + 1) for _ in range(2))
+        b = b[j:] + b[i:j] + b[:i]
+    return bytes(b)
+
+
+@test
+def mutated_bytes():
+    rnd = random.Random(SEED + 1)
+    d = server()
+    samples = valid_samples(rnd)
+    for rd in range(ROUNDS):
+        for i in range(25):
+            c = Raw(d.port)
+            data = mutate(rnd, rnd.choice(samples))
+            if rnd.random() < 0.5:
+                data = mutate(rnd, data)
+            # a valid request after the damage: answered or swallowed
+            c.send(data + raw({"action": "get_tock", "seq": SENTINEL}))
+            c.drain_to_eof()
+            c.close()
+        healthy("mutated %d" % rd)
+
+
+@test
+def dropped_connections():
+    rnd = random.Random(SEED + 2)
+    d = server()
+    w = Client(d.port)
+    n = 3000
+    for i in range(n):
+        w.send({"action": "set_value", "seq": 10 ** 6 + i, "nchain": 0,
+                "path": Path("fzbig", i), "value": "v%d" % i})
+    for i in range(n):
+        w.recv_seq(10 ** 6 + i)
+    big = raw({"action": "set_value", "seq": 9, "path": Path("fz", "d"),
+               "value": "z" * 5000})
+    for rd in range(max(1, ROUNDS // 2)):
+        # mid-message
+        for i in range(20):
+            c = Raw(d.port)
+            c.send(big[:rnd.randrange(1, len(big))])
+            c.abort() if rnd.random() < 0.5 else c.close()
+        # mid-stream: a get_tree of a few thousand entries, with and
+        # without flow control
+        for i in range(6):
+            c = Raw(d.port)
+            if rnd.random() < 0.5:
+                c.send(raw({"seq": 0, "qlen": rnd.choice((1, 3, 10))}))
+            c.send(raw({"action": "get_tree", "seq": 1,
+                        "path": Path("fzbig"), "nchain": 2}))
+            try:
+                c.sock.recv(rnd.choice((1, 100, 5000)))
+            except OSError:
+                pass
+            c.abort() if rnd.random() < 0.5 else c.close()
+        # mid-watch, while the tree changes
+        watchers = []
+        for i in range(5):
+            c = Raw(d.port)
+            c.send(raw({"action": "watch", "seq": 1, "path": Path("fzbig"),
+                        "fetch": rnd.random() < 0.5, "nchain": 1}))
+            watchers.append(c)
+        for i in range(100):
+            w.send({"action": "set_value", "seq": 2 * 10 ** 6 + i,
+                    "nchain": 0, "path": Path("fzbig", i),
+                    "value": "w%d.%d" % (rd, i)})
+            if i == 50:
+                for c in watchers:
+                    c.abort() if rnd.random() < 0.5 else c.close()
+        for i in range(100):
+            w.recv_seq(2 * 10 ** 6 + i)
+        healthy("dropped %d" % rd)
+    w.close()
+
+
+@test
+def zz_cleanup():
+    global _server
+    if _server is not None:
+        _server.cleanup()
+        _server = None
+
+
+if __name__ == "__main__":
+    main()
