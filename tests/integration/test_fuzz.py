@@ -167,7 +167,20 @@ def rvalue(rnd, depth=0):
                 "tick": rint(rnd),
                 "prev": rnd.choice((None, {"node": "fz", "tick": 1,
                                            "prev": None}, 3))}
+    if rnd.random() < 0.02:
+        return deep(rnd)
     return rnd.choice(("fz", "x", rint(rnd)))
+
+
+def deep(rnd):
+    """Nesting near and past the validator's depth limit (32)."""
+    v = rnd.choice((1, "x", None, Path("a")))
+    n = rnd.choice((10, 20, 26, 28, 29, 30))
+    if rnd.random() < 0.1:
+        n = rnd.choice((31, 32, 40))        # the connection is closed
+    for _ in range(n):
+        v = rnd.choice(([v], {"k": v}, (v, 1)))
+    return v
 
 
 def rkey(rnd, depth):
@@ -298,6 +311,22 @@ def control(rnd, used):
                                           "x"))}
 
 
+def dupkeys(rnd, msg):
+    """msg packed by hand with some keys twice, the copies random."""
+    pairs = list(msg.items())
+    for k, v in list(pairs):
+        if rnd.random() < 0.4:
+            pairs.insert(rnd.randint(0, len(pairs)), (k, rvalue(rnd)))
+    return map_header(len(pairs)) + \
+        b"".join(raw(k) + raw(v) for k, v in pairs)
+
+
+def map_header(n):
+    if n < 16:
+        return bytes([0x80 | n])
+    return b"\xde" + struct.pack(">H", n)
+
+
 @test
 def structured_requests():
     rnd = random.Random(SEED)
@@ -317,7 +346,8 @@ def structured_requests():
             if isinstance(msg.get("seq"), int):
                 used.append(msg["seq"])
             try:
-                data = raw(msg)
+                data = raw(msg) if rnd.random() < 0.9 else \
+                    dupkeys(rnd, msg)
             except (OverflowError, TypeError, ValueError):
                 continue
             c.send(data)
