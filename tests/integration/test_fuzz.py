@@ -22,7 +22,7 @@ import msgpack
 from moattest import Client, Moatd, Path, main, pack, test, wait_for
 
 SEED = int(os.environ.get("MOAT_FUZZ_SEED", "20261202"), 0)
-ROUNDS = int(os.environ.get("MOAT_FUZZ_ROUNDS", "60"))
+ROUNDS = int(os.environ.get("MOAT_FUZZ_ROUNDS", "120"))
 print("fuzz seed %d (MOAT_FUZZ_SEED), rounds %d (MOAT_FUZZ_ROUNDS)"
       % (SEED, ROUNDS))
 
@@ -215,7 +215,13 @@ class Raw:
     """A client socket read with a lenient unpacker."""
 
     def __init__(self, port, timeout=T):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout)
+        if isinstance(port, str):           # the control socket
+            self.sock = socket.socket(socket.AF_UNIX)
+            self.sock.settimeout(timeout)
+            self.sock.connect(port)
+        else:
+            self.sock = socket.create_connection(("127.0.0.1", port),
+                                                 timeout)
         self.sock.settimeout(timeout)
         self.unp = msgpack.Unpacker(raw=True, strict_map_key=False,
                                     max_buffer_size=64 << 20)
@@ -344,7 +350,7 @@ def structured_requests():
     setup.close()
     stats = [0, 0, 0, 0]
     for rd in range(ROUNDS):
-        c = Raw(d.port)
+        c = Raw(d.port if rd % 4 else os.path.join(d.state, "moatd.sock"))
         used = []
         n = 0
         for i in range(120):
@@ -421,7 +427,8 @@ def mutated_bytes():
     samples = valid_samples(rnd)
     for rd in range(ROUNDS):
         for i in range(25):
-            c = Raw(d.port)
+            c = Raw(d.port if i % 5 else os.path.join(d.state,
+                                                      "moatd.sock"))
             data = mutate(rnd, rnd.choice(samples))
             if rnd.random() < 0.5:
                 data = mutate(rnd, data)
@@ -482,6 +489,58 @@ def dropped_connections():
             w.recv_seq(2 * 10 ** 6 + i)
         healthy("dropped %d" % rd)
     w.close()
+
+
+@test
+def flow_control_under_random_acks():
+    """Garbage acks, hellos and stops around a flow-controlled get_tree
+    and watch: the get_tree still delivers every entry, once."""
+    rnd = random.Random(SEED + 5)
+    d = server()
+    w = Client(d.port, timeout=T)
+    n = 1000
+    for i in range(n):
+        w.send({"action": "set_value", "seq": 10 ** 6 + i, "nchain": 0,
+                "path": Path("fzfc", i), "value": i})
+    for i in range(n):
+        w.recv_seq(10 ** 6 + i)
+    for rd in range(max(1, ROUNDS // 6)):
+        c = Client(d.port, qlen=rnd.choice((1, 2, 3, 10)), timeout=T)
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        c.send({"action": "get_tree", "seq": 1, "path": Path("fzfc")})
+        c.send({"action": "watch", "seq": 2, "path": Path("fzfc")})
+        got, last, k = [], 0, 0
+        while True:
+            m = c.recv(2 * T)
+            if m.get("seq") == 1:
+                last = max(last, m.get("wseq", 0))
+                if "value" in m:
+                    got.append(m["value"])
+                if m.get("state") == "end":
+                    break
+            k += 1
+            r = rnd.random()
+            if r < 0.3:
+                c.send({"seq": rnd.choice((1, 2, 3, 0)), "state": "ack",
+                        "ack": rnd.choice((last, last - 5, 0, -1,
+                                           2 ** 64 - 1, None, "x", 1.5,
+                                           [last]))})
+            elif r < 0.35:
+                c.send({"seq": 0, "qlen": rnd.choice((1, 2, 5, 0, -3))})
+            elif r < 0.4:
+                c.send({"action": "stop", "seq": 100 + k,
+                        "task": rnd.choice((2, 3, 99))})
+            elif r < 0.45:
+                w.send({"action": "set_value", "seq": 5, "nchain": 0,
+                        "path": Path("fzfc", "w", k), "value": "w"})
+            if m.get("seq") in (1, 2) and "wseq" in m:
+                # after the garbage a valid ack must keep it going
+                c.send({"seq": m["seq"], "state": "ack", "ack": m["wseq"]})
+        vals = [v for v in got if isinstance(v, int)]
+        assert sorted(vals) == list(range(n)), (rd, len(vals))
+        c.close()
+    w.close()
+    healthy("flow control")
 
 
 def tree_dump(port):
