@@ -56,5 +56,26 @@ def descriptor_exhaustion_does_not_spin_netd():
         d.cleanup()
 
 
+@test
+def file_names_cannot_forge_log_lines():
+    """save and log took any file name and logged it as given: a
+    newline in it wrote a line of the client's choosing into the log."""
+    d = Moatd(name="fn")
+    try:
+        d.wait_port()
+        c = Client(d.port)
+        forged = "x\nmoatd[1]: moatd: core died"
+        for action in ("save", "log"):
+            for name in (forged, "a\x01b", "tab\there", "del\x7f"):
+                r = c.call(action, path=name)
+                assert r.get("error") == \
+                    "file name contains a control character", (name, r)
+        assert c.call("save", path="plain")["result"] is True
+        assert "core died" not in d.logtext()
+        c.close()
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     main()
