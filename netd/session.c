@@ -77,6 +77,8 @@ static struct {
 	struct mpval_limits	 limits;
 	size_t			 max_out;
 	size_t			 out_high, out_low;
+	struct event		*accept_pause;	/* after accept() failed */
+	int			 accept_warned;
 } S = {
 	.max_out = 16u << 20,
 };
@@ -85,6 +87,7 @@ static void	mark_dirty(struct session *);
 static void	read_cb(struct bufferevent *, void *);
 static void	write_cb(struct bufferevent *, void *);
 static void	event_cb(struct bufferevent *, short, void *);
+static void	accept_error_cb(struct evconnlistener *, void *);
 
 void
 session_configure(const msgpack_object *conf)
@@ -387,6 +390,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	msgpack_packer	*pk;
 	int		 is_unix = (int)(intptr_t)arg, on = 1;
 
+	S.accept_warned = 0;
 	if (S.core == NULL || (s = session_new()) == NULL) {
 		close(fd);	/* no core: nobody could answer */
 		return;
@@ -426,6 +430,7 @@ session_add_listener(int fd, int is_unix)
 	    (void *)(intptr_t)is_unix, LEV_OPT_CLOSE_ON_FREE, 0, fd);	/* 0: the master called listen() */
 	if (l == NULL)
 		fatalx("evconnlistener_new");
+	evconnlistener_set_error_cb(l, accept_error_cb);
 	if (S.core == NULL)
 		evconnlistener_disable(l);
 	S.listeners[S.nlisteners++] = l;
@@ -446,6 +451,36 @@ listeners_enable(int on)
 			evconnlistener_enable(S.listeners[i]);
 		else
 			evconnlistener_disable(S.listeners[i]);
+}
+
+static void
+accept_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	if (S.core != NULL)
+		listeners_enable(1);
+}
+
+/*
+ * accept() failed.  Out of descriptors (or memory) the pending
+ * connection stays in the backlog and the listener stays readable:
+ * without a pause we would spin.  Stop accepting for a moment instead;
+ * the clients wait in the backlog.
+ */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval pause = { 0, 100000 };
+	int	 e = EVUTIL_SOCKET_ERROR();
+
+	if (!S.accept_warned)
+		log_warnx("accept: %s: new connections wait", strerror(e));
+	S.accept_warned = 1;
+	if (S.accept_pause == NULL &&
+	    (S.accept_pause = evtimer_new(proc_base(), accept_resume_cb,
+	    NULL)) == NULL)
+		fatalx("evtimer_new");
+	listeners_enable(0);
+	evtimer_add(S.accept_pause, &pause);
 }
 
 void
@@ -476,6 +511,9 @@ session_shutdown(void)
 	for (i = 0; i < S.nlisteners; i++)
 		evconnlistener_free(S.listeners[i]);
 	S.nlisteners = 0;
+	if (S.accept_pause != NULL)
+		event_free(S.accept_pause);
+	S.accept_pause = NULL;
 	session_core_down();
 	free(S.slots);
 	S.slots = NULL;
