@@ -6,8 +6,9 @@
 # every other .c file goes into a per-folder archive that the unit tests
 # link too, so tests run the real daemon code.
 #
-# Targets: all, check, sanitize, bench, run, install, clean.
-# B selects the build directory (make sanitize uses build-san).
+# Targets: all, check, sanitize, valgrind, valgrind-children, bench, run,
+# install, clean.  B selects the build directory (make sanitize uses
+# build-san, make valgrind-children build-vg).
 
 B        ?= build
 PREFIX   ?= /usr/local
@@ -28,6 +29,9 @@ ifdef SAN
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all -DMOAT_SANITIZE
 LDFLAGS  += -fsanitize=address,undefined
+endif
+ifdef VG
+CFLAGS   += -DMOAT_VALGRIND
 endif
 
 PKG_BASE    = msgpack libevent_core libbsd libseccomp
@@ -69,7 +73,7 @@ UNIT_BINS   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 HELPER_SRC  = $(wildcard tests/helpers/*.c)
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all deps check sanitize test bench run install clean lint
+.PHONY: all deps check sanitize valgrind valgrind-children test bench run install clean lint
 .DEFAULT_GOAL := all
 
 all: deps
@@ -124,6 +128,24 @@ test: check
 sanitize: deps
 	@$(MAKE) --no-print-directory B=build-san SAN=1 OPT="-O1 -g" check
 
+# The unit suites under valgrind, in-process (CK_FORK=no) so it sees
+# every test.  check_sandbox is left out: valgrind cannot run a process
+# that installs a seccomp filter.
+VG_SKIP = check_sandbox
+valgrind: deps
+	@$(MAKE) --no-print-directory build
+	@fail=""; for t in $(filter-out $(VG_SKIP:%=$(B)/tests/%),$(UNIT_BINS)); do \
+	    if CK_FORK=no valgrind -q --leak-check=full --error-exitcode=1 \
+		$$t >$$t.vg 2>&1; then echo "valgrind $$t: clean"; \
+	    else fail="$$fail $$t"; tail -40 $$t.vg; fi; done; \
+	    [ -z "$$fail" ] || { echo "valgrind FAILED:$$fail"; exit 1; }
+
+# The fuzz test against children that run under valgrind, from a
+# build without seccomp filters (VG=1): valgrind cannot run under one.
+valgrind-children: deps
+	@$(MAKE) --no-print-directory B=build-vg VG=1 build
+	@MOAT_BIN=$(CURDIR)/build-vg/bin sh tests/valgrind_children.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@MOAT_BIN=$(CURDIR)/$(B)/bin sh tests/bench.sh
@@ -149,6 +171,6 @@ lint:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-vg
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -518,7 +518,12 @@ act_get_tree(struct ctx *c)
 		stream_error3(c, key_error_text(c));
 		return;
 	}
-	if (tree_lookup(core.tree, c->path->data, c->path->len) == NULL) {
+	/*
+	 * The internal root exists for the original even before anything
+	 * is stored below it: an empty stream, not a KeyError.
+	 */
+	if (!(c->internal && c->relpath->len == 0) &&
+	    tree_lookup(core.tree, c->path->data, c->path->len) == NULL) {
 		stream_error3(c, key_error_text(c));
 		return;
 	}

@@ -32,7 +32,7 @@
 #include "lib/record.h"
 
 #define SNAP_STEP	4096		/* entries per event-loop turn */
-#define STATE_EVERY	1000		/* changes between state records */
+#define STATE_EVERY	1000		/* changes between state records, at least */
 #define COMPACT_DEF	(16u << 20)
 
 enum fsync_mode { FS_ALWAYS, FS_BATCH, FS_OFF };
@@ -421,6 +421,25 @@ release_acks(void)
 	mpbuf_reset(&P.acks);	/* the memory is kept for the next batch */
 }
 
+/*
+ * Changes between state records: STATE_EVERY, or as many as the record
+ * has intervals.  Random overwrites fragment `known' to about one
+ * interval per entry; packing all of it every thousand changes made
+ * the log and core's time per change grow with the store.  This way a
+ * state record costs O(1) per change, amortized.
+ */
+static uint64_t
+state_every(void)
+{
+	uint64_t	 n = 0;
+	uint32_t	 i;
+
+	for (i = 0; i < core.nodes.count; i++)
+		n += ranges_nranges(&core.nodes.n[i].superseded) +
+		    ranges_nranges(&core.nodes.n[i].deleted);
+	return n > STATE_EVERY ? n : STATE_EVERY;
+}
+
 static void
 commit(void)
 {
@@ -428,7 +447,8 @@ commit(void)
 
 	P.commit_queued = 0;
 	if (P.wal_open) {
-		if (P.since_state >= STATE_EVERY) {
+		if (P.since_state >= STATE_EVERY &&
+		    P.since_state >= state_every()) {
 			persist_pack_state(&P.wal.buf);
 			P.since_state = 0;
 		}

@@ -69,12 +69,17 @@ check_name(const char *s, size_t len, char *out, size_t outlen,
 	size_t	 i, start;
 
 	*why = NULL;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			break;
 	if (len == 0)
 		*why = "empty file name";
 	else if (len >= outlen || len >= PATH_MAX)
 		*why = "file name too long";
 	else if (memchr(s, '\0', len) != NULL)
 		*why = "file name contains a NUL";
+	else if (i < len)	/* it is logged: no forged log lines */
+		*why = "file name contains a control character";
 	else if (s[0] == '/')
 		*why = "file names are relative to the state directory";
 	for (start = 0, i = 0; *why == NULL && i <= len; i++) {

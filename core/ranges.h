@@ -27,12 +27,16 @@ struct range {
 	uint64_t	 a, b;		/* ticks a .. b-1 */
 };
 
+struct rslot;
+
+/* All zeros is the empty set.  The fields are ranges.c's alone. */
 struct ranges {
-	struct range	*r;
-	size_t		 n, cap;
+	struct rslot	*c;		/* chunks in tick order */
+	size_t		 nc, capc;
+	size_t		 n;		/* intervals in all chunks */
 };
 
-#define RANGES_INITIALIZER	{ NULL, 0, 0 }
+#define RANGES_INITIALIZER	{ NULL, 0, 0, 0 }
 
 void		ranges_init(struct ranges *);
 void		ranges_free(struct ranges *);	/* also leaves it empty */

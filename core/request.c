@@ -46,9 +46,35 @@ lookup(const char *k, size_t len)
 	return -1;
 }
 
+/*
+ * Key i and value i of the map start at off; their lengths, from the
+ * validator's index if it has them all, else by walking.
+ */
+static int
+item_len(const uint8_t *data, size_t len, const struct mpval_index *ix,
+    uint32_t i, size_t off, size_t *klen, size_t *vlen)
+{
+	if (ix != NULL) {
+		*klen = ix->off[2 * i + 1] - off;
+		*vlen = (2 * i + 2 < ix->n ? ix->off[2 * i + 2] : len) - off -
+		    *klen;
+		return 0;
+	}
+	*klen = mpval_skip(data + off, len - off);
+	*vlen = *klen ? mpval_skip(data + off + *klen, len - off - *klen) : 0;
+	return *vlen == 0 ? -1 : 0;	/* cannot happen after validation */
+}
+
 int
 req_parse(struct req *r, const msgpack_object *o, const uint8_t *data,
     size_t len)
+{
+	return req_parse_index(r, o, data, len, NULL);
+}
+
+int
+req_parse_index(struct req *r, const msgpack_object *o, const uint8_t *data,
+    size_t len, const struct mpval_index *ix)
 {
 	struct mpval_head h;
 	const msgpack_object_kv *kv;
@@ -61,13 +87,14 @@ req_parse(struct req *r, const msgpack_object *o, const uint8_t *data,
 	if (o->type != MSGPACK_OBJECT_MAP ||
 	    mpval_head(data, len, &h, NULL) != MPVAL_OK || h.kind != MPV_MAP)
 		return -1;
+	if (ix != NULL && (ix->n != 2 * (size_t)o->via.map.size ||
+	    ix->n > MPVAL_INDEX_MAX))
+		ix = NULL;	/* not all noted: walk */
 	off = h.hlen;
 	for (i = 0; i < o->via.map.size; i++) {
 		kv = &o->via.map.ptr[i];
-		klen = mpval_skip(data + off, len - off);
-		vlen = klen ? mpval_skip(data + off + klen, len - off - klen) : 0;
-		if (vlen == 0)
-			return -1;	/* cannot happen after validation */
+		if (item_len(data, len, ix, i, off, &klen, &vlen) == -1)
+			return -1;
 		if (kv->key.type == MSGPACK_OBJECT_STR &&
 		    (f = lookup(kv->key.via.str.ptr, kv->key.via.str.size)) >= 0) {
 			r->f[f] = &kv->val;

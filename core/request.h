@@ -45,6 +45,11 @@ enum req_rc { REQ_OK = 0, REQ_ABSENT = 1, REQ_BADTYPE = -1 };
  */
 int		 req_parse(struct req *, const msgpack_object *,
 		    const uint8_t *data, size_t len);
+/* The same, with the index mpval_check_index() made of data. */
+struct mpval_index;
+int		 req_parse_index(struct req *, const msgpack_object *,
+		    const uint8_t *data, size_t len,
+		    const struct mpval_index *);
 const char	*req_field_name(enum req_field);
 int		 req_has(const struct req *, enum req_field);
 

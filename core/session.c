@@ -499,6 +499,7 @@ csess_request(uint32_t id, const uint8_t *data, size_t len)
 {
 	struct csession	*s;
 	struct req	 rq;
+	struct mpval_index ix;
 	msgpack_object	 o;
 	const char	*why;
 	size_t		 off = 0;
@@ -507,14 +508,15 @@ csess_request(uint32_t id, const uint8_t *data, size_t len)
 	if ((s = sess_find(id)) == NULL)
 		return;		/* closed meanwhile */
 	rep_reset(&S.r);
-	if (mpval_check(data, len, &S.lim, &why) != MPVAL_OK ||
+	/* One validating pass, whose index serves req_parse_index(). */
+	if (mpval_check_index(data, len, &S.lim, &ix, &why) != MPVAL_OK ||
 	    msgpack_unpack((const char *)data, len, &off, &S.zone, &o) !=
 	    MSGPACK_UNPACK_SUCCESS) {
 		/* netd validated it: a broken netd, but the client is owed
 		   an answer, not a dead core */
 		bare_error(id, "malformed message");
 	} else {
-		req_parse(&rq, &o, data, len);
+		req_parse_index(&rq, &o, data, len, &ix);
 		dispatch(s, &rq, &o);
 	}
 	send_reply(id, 0);

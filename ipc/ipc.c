@@ -10,8 +10,11 @@
  * lying peer cannot make us allocate.
  *
  * Output: ipc_send() and ipc_begin()..ipc_end() append to one buffer and
- * arm a persistent EV_WRITE event, so a burst queued in one loop turn
- * leaves in one send(2).  An outgoing descriptor is queued with its
+ * activate a flush event (no fd), which the loop runs after the
+ * callbacks already due in this turn, so a burst queued in one loop turn
+ * leaves in one send(2).  Only when the socket is full does a persistent
+ * EV_WRITE event wait for room: adding and deleting it every turn cost
+ * two epoll_ctl(2) and a wakeup per request.  An outgoing descriptor is queued with its
  * frame's offset; the writer sends plain bytes up to that frame, then the
  * frame with sendmsg(2) and the descriptor on its first byte.  Linux
  * never returns bytes of two descriptor-carrying sends from one
@@ -61,6 +64,7 @@ struct ipc_wfd {
 
 struct ipc_chan {
 	struct event	*rev, *wev, *cev;	/* read, write, close */
+	struct event	*fev;		/* flush at the end of the turn */
 	int		 fd;
 	char		*name;
 	ipc_msg_cb	 msg_cb;
@@ -82,6 +86,7 @@ struct ipc_chan {
 	int		 building, build_drop;
 
 	int		 warmed;	/* wev is added */
+	int		 flushing;	/* fev is active */
 	int		 dead;		/* no more I/O nor dispatch */
 	int		 dispatching, free_pending;
 	char		 why[96];
@@ -100,15 +105,26 @@ chan_closed(evutil_socket_t fd, short events, void *arg)
 		c->close_cb(c, c->why, c->arg);
 }
 
-/* Watch for writability only while there is something to write. */
+/*
+ * Something to write: flush it once this turn's callbacks are done (or
+ * when the socket has room again, if it was full).  Off: nothing is
+ * left to write, or the channel died.
+ */
 static void
 out_arm(struct ipc_chan *c, int on)
 {
-	if (on && !c->warmed && !c->dead && event_add(c->wev, NULL) == -1)
-		fatalx("%s: event_add", c->name);
-	if (!on && c->warmed)
+	if (on && !c->dead) {
+		if (!c->warmed && !c->flushing) {
+			event_active(c->fev, EV_WRITE, 1);
+			c->flushing = 1;
+		}
+		return;
+	}
+	if (c->warmed)
 		event_del(c->wev);
-	c->warmed = on && !c->dead;
+	if (c->flushing)
+		event_del(c->fev);
+	c->warmed = c->flushing = 0;
 }
 
 /* Stop all I/O and schedule the close callback; only the first counts. */
@@ -303,11 +319,13 @@ static void
 chan_read(evutil_socket_t fd, short events, void *arg)
 {
 	struct ipc_chan	*c = arg;
-	size_t		 budget = IPC_READ_BUDGET;
+	size_t		 budget = IPC_READ_BUDGET, want;
 	ssize_t		 n = 1;
 	int		 err = 0;
 
 	while (budget > 0) {
+		want = c->incap - c->inlen < budget ? c->incap - c->inlen :
+		    budget;
 		if ((n = in_recv(c, budget)) == -2)
 			return;
 		if (n == -1 && errno == EINTR)
@@ -317,6 +335,14 @@ chan_read(evutil_socket_t fd, short events, void *arg)
 			break;
 		}
 		budget -= (size_t)n;
+		/*
+		 * Short: the socket is most likely drained, and another
+		 * recvmsg() would only say EAGAIN.  If not (more came, or
+		 * a descriptor ended the read), the level-triggered event
+		 * fires again next turn.
+		 */
+		if ((size_t)n < want)
+			break;
 		/* A full buffer or many fds: dispatch to make room. */
 		if ((c->inlen == c->incap ||
 		    c->nrfds > IPC_RFD_MAX - IPC_CMSG_FDS) &&
@@ -475,6 +501,7 @@ out_write(struct ipc_chan *c)
 	return 1;
 }
 
+/* The socket has room again. */
 static void
 chan_write(evutil_socket_t fd, short events, void *arg)
 {
@@ -482,6 +509,20 @@ chan_write(evutil_socket_t fd, short events, void *arg)
 
 	if (out_write(c) == 1)
 		out_arm(c, 0);
+}
+
+/* The end of a loop turn: write; wait for room only if it is full. */
+static void
+chan_flush(evutil_socket_t fd, short events, void *arg)
+{
+	struct ipc_chan	*c = arg;
+
+	c->flushing = 0;
+	if (c->dead || c->warmed || out_write(c) != 0)
+		return;
+	if (event_add(c->wev, NULL) == -1)
+		fatalx("%s: event_add", c->name);
+	c->warmed = 1;
 }
 
 static int
@@ -516,7 +557,9 @@ ipc_chan_new(struct event_base *base, int fd, const char *name,
 	c->rev = event_new(base, fd, EV_READ | EV_PERSIST, chan_read, c);
 	c->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, chan_write, c);
 	c->cev = event_new(base, -1, 0, chan_closed, c);
+	c->fev = event_new(base, -1, 0, chan_flush, c);
 	if (c->rev == NULL || c->wev == NULL || c->cev == NULL ||
+	    c->fev == NULL ||
 	    event_add(c->rev, NULL) == -1)
 		fatalx("%s: cannot set up events", name);
 	msgpack_packer_init(&c->pk, c, out_pk_write);
@@ -541,6 +584,7 @@ ipc_chan_free(struct ipc_chan *c)
 	event_free(c->rev);
 	event_free(c->wev);
 	event_free(c->cev);
+	event_free(c->fev);
 	close(c->fd);
 	for (i = 0; i < c->nrfds; i++)
 		close(c->rfds[(c->rfdhead + i) % IPC_RFD_MAX]);

@@ -3,7 +3,9 @@
  *
  * Uses only vsnprintf and one write(2) per line so it is safe to call
  * from every process, including sandboxed ones whose seccomp allowlist
- * permits write on fd 2 but no file opening.
+ * permits write on fd 2 but no file opening.  Messages pass strnvisx()
+ * first: text from clients and peers (file and node names) cannot end
+ * a line early and forge the next one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,9 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+
+#define LIBBSD_OPENBSD_VIS
+#include <bsd/vis.h>
 
 #include "lib/log.h"
 
@@ -44,10 +49,13 @@ log_getverbose(void)
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
-	char	 msg[1024], line[1200];
+	char	 raw[1024], msg[4 * sizeof(raw) + 1], line[sizeof(msg) + 200];
 	int	 n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	if (strnvisx(msg, sizeof(msg), raw, strlen(raw),
+	    VIS_NL | VIS_TAB | VIS_CSTYLE | VIS_OCTAL | VIS_NOSLASH) == -1)
+		snprintf(msg, sizeof(msg), "%s", raw);
 	if (log_syslog) {
 		if (err)
 			syslog(pri, "%s: %s", msg, err);

@@ -256,7 +256,8 @@ over_limit(const struct mpval_head *h, const struct mpval_limits *lim,
  */
 static enum mpval_rc
 scan(const uint8_t *buf, size_t len, const struct mpval_limits *lim,
-    uint64_t bound, int flags, size_t *objlen, const char **why)
+    uint64_t bound, int flags, size_t *objlen, const char **why,
+    struct mpval_index *ix)
 {
 	uint64_t		 left[MPVAL_DEPTH_MAX + 1];
 	uint64_t		 need = 1, room, body, cnt, want;
@@ -282,6 +283,11 @@ scan(const uint8_t *buf, size_t len, const struct mpval_limits *lim,
 		}
 		left[depth]--;
 		need--;
+		if (ix != NULL && depth == 1) {
+			if (ix->n < MPVAL_INDEX_MAX)
+				ix->off[ix->n] = off;
+			ix->n++;
+		}
 		room = bound - off;
 		rc = mpval_head(buf + off, len - off, &h, why);
 		if (rc == MPVAL_ERROR)
@@ -339,7 +345,7 @@ mpval_scan(const uint8_t *buf, size_t len, const struct mpval_limits *lim,
 
 	if (why == NULL)
 		why = &dummy;
-	rc = scan(buf, len, lim, lim->max_size, SCAN_UTF8, &n, why);
+	rc = scan(buf, len, lim, lim->max_size, SCAN_UTF8, &n, why, NULL);
 	/* Still incomplete after max_size bytes: it never will fit. */
 	if (rc == MPVAL_MORE && len >= lim->max_size) {
 		*why = E_SIZE;
@@ -354,10 +360,19 @@ enum mpval_rc
 mpval_check(const uint8_t *buf, size_t len, const struct mpval_limits *lim,
     const char **why)
 {
+	return mpval_check_index(buf, len, lim, NULL, why);
+}
+
+enum mpval_rc
+mpval_check_index(const uint8_t *buf, size_t len,
+    const struct mpval_limits *lim, struct mpval_index *ix, const char **why)
+{
 	const char	*dummy;
 	size_t		 n;
 	enum mpval_rc	 rc;
 
+	if (ix != NULL)
+		ix->n = 0;
 	if (why == NULL)
 		why = &dummy;
 	if (len == 0) {
@@ -369,7 +384,7 @@ mpval_check(const uint8_t *buf, size_t len, const struct mpval_limits *lim,
 		return MPVAL_ERROR;
 	}
 	/* The buffer is all there is: len bounds every count. */
-	rc = scan(buf, len, lim, len, SCAN_UTF8, &n, why);
+	rc = scan(buf, len, lim, len, SCAN_UTF8, &n, why, ix);
 	if (rc == MPVAL_MORE) {
 		*why = "truncated object";
 		return MPVAL_ERROR;
@@ -390,7 +405,7 @@ mpval_skip(const uint8_t *p, size_t len)
 	const char		*why;
 	size_t			 n;
 
-	if (len == 0 || scan(p, len, &lim, len, 0, &n, &why) != MPVAL_OK)
+	if (len == 0 || scan(p, len, &lim, len, 0, &n, &why, NULL) != MPVAL_OK)
 		return 0;
 	return n;
 }

@@ -84,6 +84,21 @@ enum mpval_rc	mpval_check(const uint8_t *, size_t,
 		    const struct mpval_limits *, const char **);
 
 /*
+ * mpval_check() that also notes where the elements of the top-level
+ * array or map start (a map's keys and values alternate), so that
+ * taking a checked message apart needs no second walk: off[i] for the
+ * first MPVAL_INDEX_MAX of them, n counts them all.
+ */
+#define MPVAL_INDEX_MAX	64
+struct mpval_index {
+	size_t		 n;
+	size_t		 off[MPVAL_INDEX_MAX];
+};
+enum mpval_rc	mpval_check_index(const uint8_t *, size_t,
+		    const struct mpval_limits *, struct mpval_index *,
+		    const char **);
+
+/*
  * Size of the first object of an already validated buffer, 0 if the
  * buffer does not start with a complete object.  Checks structure only
  * (not UTF-8 or limits); for walking path elements and the like.

@@ -609,7 +609,9 @@ put_path_repr(struct mpbuf *out, const msgpack_object *o)
 /*
  * A value as a Python literal.  For a path element (py 0) numbers and
  * tuples, compact: "(1,'a')"; as Python's repr() prints values (py 1)
- * lists and dicts too, with blanks: "[1, 'a']", "{'a': 1}".
+ * lists and dicts too, with blanks: "[1, 'a']", "{'a': 1}"; as the
+ * original server's repr() of a decoded value (py 2, its unpacker makes
+ * tuples of arrays) the same with tuples: "(1, 'a')", "(1,)".
  */
 static int
 put_repr(struct mpbuf *out, const msgpack_object *o, int depth, int py)
@@ -654,17 +656,17 @@ put_repr(struct mpbuf *out, const msgpack_object *o, int depth, int py)
 		    o->via.ext.size);
 	case MSGPACK_OBJECT_ARRAY:
 		n = o->via.array.size;
-		mpbuf_add(out, py ? "[" : "(", 1);
+		mpbuf_add(out, py == 1 ? "[" : "(", 1);
 		for (i = 0; i < n; i++) {
 			if (put_repr(out, &o->via.array.ptr[i], depth + 1,
 			    py) == -1)
 				return -1;
 			if (i + 1 < n)
 				mpbuf_add(out, sep, strlen(sep));
-			else if (n == 1 && !py)
+			else if (n == 1 && py != 1)
 				mpbuf_add(out, ",", 1);
 		}
-		mpbuf_add(out, py ? "]" : ")", 1);
+		mpbuf_add(out, py == 1 ? "]" : ")", 1);
 		return 0;
 	case MSGPACK_OBJECT_MAP:
 		if (!py)
@@ -818,5 +820,5 @@ pathfmt_format(const uint8_t *packed, size_t len)
 int
 pathfmt_repr(struct mpbuf *out, const msgpack_object *o)
 {
-	return put_repr(out, o, 0, 0);
+	return put_repr(out, o, 0, 2);
 }

@@ -93,10 +93,11 @@ int	pathfmt_b64decode(const char *, size_t n, struct mpbuf *out,
 int	pathfmt_bigint(struct mpbuf *out, const uint8_t *mag, size_t len);
 
 /*
- * Append Python's repr() of a scalar or tuple (arrays print as tuples)
- * to out: core's error texts quote values and messages this way.  -1
- * for a map or an ext other than a big int (out may then hold part of
- * the text).
+ * Append Python's repr() of a value as the original server decodes it
+ * (arrays are tuples: "(1, 'b')", maps dicts, paths P('a.b')) to out:
+ * core's error texts quote values and messages this way.  -1 for an
+ * ext other than a big int or a path, or nesting beyond
+ * LITERAL_DEPTH_MAX (out may then hold part of the text).
  */
 int	pathfmt_repr(struct mpbuf *out, const msgpack_object *o);
 

@@ -8,6 +8,12 @@
  * that fails validation gets an error reply and the connection is
  * closed: after garbage there is no way to find the next message.
  *
+ * Replies: core's replies of one loop turn are appended to the clients'
+ * output buffers, and a flush event at the end of the turn writes each
+ * touched buffer straight to its socket.  Only a socket that does not
+ * take it all gets the bufferevent's write event, until it drains:
+ * arming that per reply cost two epoll_ctl(2) and a wakeup each time.
+ *
  * Back-pressure: when a client's unsent output passes OUT_HIGH we stop
  * reading its requests until it drains to OUT_LOW, so a client that
  * pipelines without reading cannot make us queue without bound.  Output
@@ -53,6 +59,7 @@ struct session {
 	int			 is_unix;
 	int			 paused;	/* reading stopped: output full */
 	int			 closing;	/* flush, then close */
+	int			 dirty;		/* in S.dirty */
 	char			 peer[64];
 };
 
@@ -62,18 +69,25 @@ static struct {
 	uint32_t		 nslots;
 	uint32_t		 gen;
 	uint32_t		 nsessions;
+	struct event		*flush;		/* end of turn: write */
+	uint32_t		*dirty;		/* ids with new output */
+	size_t			 ndirty, capdirty;
 	struct evconnlistener	*listeners[MAX_LISTEN];
 	int			 nlisteners;
 	struct mpval_limits	 limits;
 	size_t			 max_out;
 	size_t			 out_high, out_low;
+	struct event		*accept_pause;	/* after accept() failed */
+	int			 accept_warned;
 } S = {
 	.max_out = 16u << 20,
 };
 
+static void	mark_dirty(struct session *);
 static void	read_cb(struct bufferevent *, void *);
 static void	write_cb(struct bufferevent *, void *);
 static void	event_cb(struct bufferevent *, short, void *);
+static void	accept_error_cb(struct evconnlistener *, void *);
 
 void
 session_configure(const msgpack_object *conf)
@@ -158,6 +172,7 @@ session_fail(struct session *s, const char *why)
 	mp_pack_kv_str(&pk, "error", why);
 	bufferevent_write(s->bev, buf.data, buf.len);
 	mpbuf_free(&buf);
+	mark_dirty(s);
 	s->closing = 1;
 	bufferevent_disable(s->bev, EV_READ);
 	if (S.core) {
@@ -202,22 +217,98 @@ read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * Output went down to `out' bytes: a closing session goes once all is
+ * sent, a paused one reads again below OUT_LOW.  0 if s was freed.
+ */
+static int
+output_drained(struct session *s, size_t out)
+{
+	if (s->closing) {
+		if (out > 0)
+			return 1;
+		session_free(s, 0);
+		return 0;
+	}
+	if (s->paused && out <= S.out_low) {
+		s->paused = 0;
+		bufferevent_enable(s->bev, EV_READ);
+		read_cb(s->bev, s);
+	}
+	return 1;
+}
+
+/* The bufferevent wrote what the flush could not: all is out now. */
 static void
 write_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
 	size_t		 out = evbuffer_get_length(bufferevent_get_output(bev));
 
-	if (s->closing) {
-		if (out == 0)
-			session_free(s, 0);
+	if (out == 0)
+		bufferevent_disable(bev, EV_WRITE);
+	(void)output_drained(s, out);
+}
+
+/*
+ * A socket bufferevent freezes the start of its output buffer so that
+ * only its own writer drains it; the flush is such a writer, outside
+ * any bufferevent callback, and freezes it again at once.
+ */
+static void
+flush_one(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	int		 n;
+
+	s->dirty = 0;
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, bufferevent_getfd(s->bev));
+	evbuffer_freeze(out, 1);
+	/* Left over, or an error: the bufferevent's writer takes over
+	 * and reports errors through event_cb(). */
+	if (n == -1 || evbuffer_get_length(out) > 0) {
+		bufferevent_enable(s->bev, EV_WRITE);
 		return;
 	}
-	if (s->paused && out <= S.out_low) {
-		s->paused = 0;
-		bufferevent_enable(bev, EV_READ);
-		read_cb(bev, s);
+	(void)output_drained(s, 0);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct session	*s;
+	size_t		 i;
+
+	/* flush_one() may free sessions and mark others: take the list. */
+	for (i = 0; i < S.ndirty; i++)
+		if ((s = lookup(S.dirty[i])) != NULL && s->dirty)
+			flush_one(s);
+	S.ndirty = 0;
+}
+
+static void
+mark_dirty(struct session *s)
+{
+	uint32_t	*d;
+	size_t		 cap;
+
+	if (s->dirty)
+		return;
+	if (S.ndirty == S.capdirty) {
+		cap = S.capdirty ? S.capdirty * 2 : 64;
+		if ((d = reallocarray(S.dirty, cap, sizeof(*d))) == NULL)
+			fatal("reallocarray");
+		S.dirty = d;
+		S.capdirty = cap;
 	}
+	if (S.flush == NULL &&
+	    (S.flush = event_new(proc_base(), -1, 0, flush_cb, NULL)) == NULL)
+		fatalx("event_new");
+	S.dirty[S.ndirty++] = s->id;
+	s->dirty = 1;
+	if (S.ndirty == 1)
+		event_active(S.flush, EV_WRITE, 1);
 }
 
 static void
@@ -247,6 +338,7 @@ session_reply(uint32_t id, const uint8_t *data, size_t len)
 		return;
 	}
 	bufferevent_write(s->bev, data, len);
+	mark_dirty(s);
 	if (out + len > S.out_high && !s->paused) {
 		s->paused = 1;
 		bufferevent_disable(s->bev, EV_READ);
@@ -298,6 +390,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	msgpack_packer	*pk;
 	int		 is_unix = (int)(intptr_t)arg, on = 1;
 
+	S.accept_warned = 0;
 	if (S.core == NULL || (s = session_new()) == NULL) {
 		close(fd);	/* no core: nobody could answer */
 		return;
@@ -311,7 +404,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		fatalx("bufferevent_socket_new");
 	bufferevent_setcb(s->bev, read_cb, write_cb, event_cb, s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->bev, EV_READ);
+	bufferevent_disable(s->bev, EV_WRITE);	/* flush_one() enables it */
 
 	pk = ipc_begin(S.core, IPC_SESSION_OPEN, s->id);
 	msgpack_pack_map(pk, 2);
@@ -336,6 +430,7 @@ session_add_listener(int fd, int is_unix)
 	    (void *)(intptr_t)is_unix, LEV_OPT_CLOSE_ON_FREE, 0, fd);	/* 0: the master called listen() */
 	if (l == NULL)
 		fatalx("evconnlistener_new");
+	evconnlistener_set_error_cb(l, accept_error_cb);
 	if (S.core == NULL)
 		evconnlistener_disable(l);
 	S.listeners[S.nlisteners++] = l;
@@ -356,6 +451,36 @@ listeners_enable(int on)
 			evconnlistener_enable(S.listeners[i]);
 		else
 			evconnlistener_disable(S.listeners[i]);
+}
+
+static void
+accept_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	if (S.core != NULL)
+		listeners_enable(1);
+}
+
+/*
+ * accept() failed.  Out of descriptors (or memory) the pending
+ * connection stays in the backlog and the listener stays readable:
+ * without a pause we would spin.  Stop accepting for a moment instead;
+ * the clients wait in the backlog.
+ */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval pause = { 0, 100000 };
+	int	 e = EVUTIL_SOCKET_ERROR();
+
+	if (!S.accept_warned)
+		log_warnx("accept: %s: new connections wait", strerror(e));
+	S.accept_warned = 1;
+	if (S.accept_pause == NULL &&
+	    (S.accept_pause = evtimer_new(proc_base(), accept_resume_cb,
+	    NULL)) == NULL)
+		fatalx("evtimer_new");
+	listeners_enable(0);
+	evtimer_add(S.accept_pause, &pause);
 }
 
 void
@@ -386,8 +511,17 @@ session_shutdown(void)
 	for (i = 0; i < S.nlisteners; i++)
 		evconnlistener_free(S.listeners[i]);
 	S.nlisteners = 0;
+	if (S.accept_pause != NULL)
+		event_free(S.accept_pause);
+	S.accept_pause = NULL;
 	session_core_down();
 	free(S.slots);
 	S.slots = NULL;
 	S.nslots = 0;
+	if (S.flush != NULL)
+		event_free(S.flush);
+	S.flush = NULL;
+	free(S.dirty);
+	S.dirty = NULL;
+	S.ndirty = S.capdirty = 0;
 }

@@ -9,8 +9,15 @@
 # loads 1,000,000 entries into fresh servers and compares resident
 # memory per entry.  Everything it starts dies at exit.
 #
+# Redis runs without persistence (--save '' --appendonly no), so for a
+# like-for-like comparison moatd runs with kv.server.start=memory (no
+# state directory, no change log); BENCH_DURABLE=1 keeps moatd's default
+# durable setup (change log with group-commit fsync) instead, which adds
+# the fdatasync to every acknowledged write.
+#
 # Environment: MOAT_BIN (built binaries), BENCH_N (requests per row,
-# default 100000), BENCH_KEYS (entries for the memory test, 1000000).
+# default 100000), BENCH_KEYS (entries for the memory test, 1000000),
+# BENCH_DURABLE (see above).
 set -u
 cd "$(dirname "$0")/.."
 : "${MOAT_BIN:?}"
@@ -20,6 +27,11 @@ R=100000			# key space of the matrix (-r)
 D=10				# value size (-d)
 CTL="$MOAT_BIN/moatctl"
 PY=/usr/bin/python3
+if [ "${BENCH_DURABLE:-0}" = 1 ]; then
+	MODE=storage
+else
+	MODE=memory
+fi
 
 T=$(mktemp -d /tmp/moat-bench.XXXXXX)
 MOATD_PID=
@@ -75,7 +87,8 @@ start_moatd() {
 	"$MOAT_BIN/moatd" -D "$T/state" \
 	    -C kv.server.bind_default.port="$MP" \
 	    -C kv.server.bind_default.host=127.0.0.1 \
-	    -C kv.server.mqtt.uri= bench >"$T/moatd.log" 2>&1 &
+	    -C kv.server.mqtt.uri= -C kv.server.start="$MODE" \
+	    bench >"$T/moatd.log" 2>&1 &
 	MOATD_PID=$!
 	i=0
 	until "$CTL" -h 127.0.0.1 -p "$MP" status >/dev/null 2>&1; do
@@ -132,7 +145,7 @@ start_redis
 rv=
 [ "$REDIS" -eq 1 ] && rv=", $(redis-server --version | cut -d' ' -f1-3) on \
 port $RP"
-echo "moatd on port $MP$rv; $N requests per row, -r $R -d $D"
+echo "moatd on port $MP (kv.server.start=$MODE)$rv; $N requests per row, -r $R -d $D"
 [ "$REDIS" -eq 1 ] || echo "bench: redis-server not installed;" \
     "moatd only (as root, bench installs it)"
 echo

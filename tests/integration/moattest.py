@@ -148,7 +148,18 @@ class Moatd:
         except subprocess.TimeoutExpired:
             return None
 
+    def sanitizer_reports(self):
+        """Lines of ASan/UBSan/LSan reports in the log (make sanitize)."""
+        try:
+            text = self.logtext()
+        except OSError:
+            return []
+        return [line for line in text.splitlines()
+                if "Sanitizer" in line or "runtime error:" in line]
+
     def cleanup(self):
+        """Kill everything, remove the state; fail if a sanitizer
+        reported anything in the log."""
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except OSError:
@@ -158,7 +169,12 @@ class Moatd:
         except subprocess.TimeoutExpired:
             pass
         self.logf.close()
+        bad = self.sanitizer_reports()
+        if bad:
+            print("sanitizer report in %s:\n%s" % (self.log,
+                                                   self.logtext()[-4000:]))
         shutil.rmtree(self.tmp, ignore_errors=True)
+        assert not bad, bad[:5]
 
 
 # ---- Mosquitto: a real MQTT broker for the sync tests (syncd branch) ----

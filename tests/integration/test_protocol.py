@@ -113,6 +113,13 @@ def chain_and_prev_errors():
         "test.chain\")", r
     r = c.call("set_value", path=p, value="d", prev="c")
     assert r["changed"] is True and "prev" not in r, r
+    # containers quoted as the original's repr() of what it decoded:
+    # dicts, and arrays as tuples
+    c.call("set_value", path=p, value={"x": [1, "b"], "y": [None]})
+    r = c.call("set_value", path=p, value="e", prev="nope")
+    assert r["error"] == "ClientError(\"Data is {'x': (1, 'b'), " \
+        "'y': (None,)} not 'nope' at test.chain\")", r
+    c.call("set_value", path=p, value="d")
     r = c.call("set_value", path=Path("test", "novalue"))
     assert r["error"] == "ClientError(\"Call 'delete_value' if you want " \
         "to clear the value\")", r
@@ -779,6 +786,25 @@ def zz_cleanup():
         _server.cleanup()
         _server = None
 
+
+
+@test
+def internal_root_exists_when_empty():
+    """get_tree_internal of the internal root on a fresh server is an
+    empty stream (the original's internal root always exists), while a
+    missing path below it is a KeyError."""
+    d = Moatd(name="fresh")
+    try:
+        d.wait_log("Running.")
+        c = Client(d.port)
+        r = c.stream("get_tree_internal", path=Path())
+        assert [m.get("state") for m in r] == ["start", "end"], r
+        assert not any("error" in m for m in r), r
+        r = c.stream("get_tree_internal", path=Path("nope"))
+        assert any(m.get("error") == "KeyError(P('nope'))" for m in r), r
+        c.close()
+    finally:
+        d.cleanup()
 
 if __name__ == "__main__":
     main()

@@ -508,6 +508,48 @@ fuzz_one(const uint8_t *b, size_t len)
 	}
 }
 
+START_TEST(index_notes_top_level_elements)
+{
+	struct mpval_index ix;
+	uint8_t		 b[1024];
+	size_t		 n, i;
+
+	/* {"a": [1, {"b": 2}], "cc": "x"}: keys and values alternate */
+	n = unhex("82 a1 61 92 01 81 a1 62 02 a2 63 63 a1 78", b, sizeof(b));
+	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
+	    NULL), MPVAL_OK);
+	ck_assert_uint_eq(ix.n, 4);
+	ck_assert_uint_eq(ix.off[0], 1);
+	ck_assert_uint_eq(ix.off[1], 3);
+	ck_assert_uint_eq(ix.off[2], 9);
+	ck_assert_uint_eq(ix.off[3], 12);
+	/* a scalar has no elements; an empty array neither */
+	n = unhex("05", b, sizeof(b));
+	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
+	    NULL), MPVAL_OK);
+	ck_assert_uint_eq(ix.n, 0);
+	n = unhex("90", b, sizeof(b));
+	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
+	    NULL), MPVAL_OK);
+	ck_assert_uint_eq(ix.n, 0);
+	/* more than fit: the first ones noted, all counted */
+	b[0] = 0xdc;
+	b[1] = 0;
+	b[2] = 100;
+	for (i = 0; i < 100; i++)
+		b[3 + i] = (uint8_t)i;
+	ck_assert_int_eq(mpval_check_index(b, 103, &mpval_default_limits,
+	    &ix, NULL), MPVAL_OK);
+	ck_assert_uint_eq(ix.n, 100);
+	for (i = 0; i < MPVAL_INDEX_MAX; i++)
+		ck_assert_uint_eq(ix.off[i], 3 + i);
+	/* what mpval_check() refuses, it refuses too */
+	n = unhex("82 a1 61 01 a1", b, sizeof(b));
+	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
+	    NULL), MPVAL_ERROR);
+}
+END_TEST
+
 START_TEST(random_bytes_never_crash)
 {
 	uint64_t	 seed = 0x6d6f61742d6b76ULL;
@@ -564,6 +606,7 @@ main(void)
 	tcase_add_test(tc, truncation_anywhere_is_noticed);
 	tcase_add_test(tc, more_hint_is_the_known_size);
 	tcase_add_test(tc, head_decodes_values);
+	tcase_add_test(tc, index_notes_top_level_elements);
 	tcase_add_test(tc, random_bytes_never_crash);
 	tcase_add_test(tc, mutated_samples_never_crash);
 	suite_add_tcase(s, tc);

@@ -1,7 +1,8 @@
 /*
  * check_ranges.c - tick range sets: merging on insert, removal that
  * splits, the set operations (checked against a bitmap), and the
- * get_state wire format both ways, including what parse must reject.
+ * get_state wire format both ways, including what parse must reject;
+ * large fragmented (chunked) sets under random operations vs a bitmap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +21,49 @@ add_all(struct ranges *rs, const uint64_t *t, size_t n)
 		ck_assert_int_eq(ranges_add(rs, t[i]), 0);
 }
 
+/* The intervals in order, through the public walk. */
+struct flat {
+	uint64_t	*ab;
+	size_t		 n, cap;
+};
+
+static int
+flat_one(uint64_t a, uint64_t b, void *arg)
+{
+	struct flat	*f = arg;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 16;
+		f->ab = realloc(f->ab, f->cap * 2 * sizeof(*f->ab));
+		ck_assert_ptr_nonnull(f->ab);
+	}
+	f->ab[2 * f->n] = a;
+	f->ab[2 * f->n++ + 1] = b;
+	return 0;
+}
+
+static struct flat
+flatten(const struct ranges *rs)
+{
+	struct flat	 f = { NULL, 0, 0 };
+
+	ck_assert_int_eq(ranges_iter(rs, flat_one, &f), 0);
+	ck_assert_uint_eq(f.n, ranges_nranges(rs));
+	return f;
+}
+
 static void
 assert_ranges(const struct ranges *rs, const uint64_t *ab, size_t n)
 {
-	size_t	 i;
+	struct flat	 f = flatten(rs);
+	size_t		 i;
 
-	ck_assert_uint_eq(rs->n, n);
+	ck_assert_uint_eq(f.n, n);
 	for (i = 0; i < n; i++) {
-		ck_assert_uint_eq(rs->r[i].a, ab[2 * i]);
-		ck_assert_uint_eq(rs->r[i].b, ab[2 * i + 1]);
+		ck_assert_uint_eq(f.ab[2 * i], ab[2 * i]);
+		ck_assert_uint_eq(f.ab[2 * i + 1], ab[2 * i + 1]);
 	}
+	free(f.ab);
 }
 
 /* Pack and return the bytes, NUL-free comparison by length. */
@@ -66,7 +100,7 @@ START_TEST(add_merges)
 	ck_assert_int_eq(ranges_add_range(&rs, 20, 24), 0);
 	assert_ranges(&rs, want2, 2);
 	ck_assert_int_eq(ranges_add_range(&rs, 0, 100), 0);
-	ck_assert_uint_eq(rs.n, 1);
+	ck_assert_uint_eq(ranges_nranges(&rs), 1);
 	ck_assert_uint_eq(ranges_count(&rs), 100);
 	ck_assert_int_eq(ranges_add(&rs, UINT64_MAX), -1);
 	ck_assert_int_eq(ranges_add_range(&rs, 5, 4), -1);
@@ -175,6 +209,21 @@ END_TEST
 
 #define UNIVERSE	200
 
+/* Sorted, each a < b, neither overlapping nor adjacent. */
+static void
+assert_invariant(const struct ranges *rs)
+{
+	struct flat	 f = flatten(rs);
+	size_t		 i;
+
+	for (i = 0; i < f.n; i++) {
+		ck_assert(f.ab[2 * i] < f.ab[2 * i + 1]);
+		if (i > 0)
+			ck_assert(f.ab[2 * i - 1] < f.ab[2 * i]);
+	}
+	free(f.ab);
+}
+
 static void
 from_bits(struct ranges *rs, const uint8_t *bits)
 {
@@ -190,7 +239,6 @@ static void
 assert_bits(const struct ranges *rs, const uint8_t *bits)
 {
 	uint64_t	 n = 0;
-	size_t		 i;
 	int		 t;
 
 	for (t = 0; t < UNIVERSE; t++) {
@@ -198,11 +246,7 @@ assert_bits(const struct ranges *rs, const uint8_t *bits)
 		n += bits[t];
 	}
 	ck_assert_uint_eq(ranges_count(rs), n);
-	for (i = 0; i < rs->n; i++) {	/* the invariant */
-		ck_assert(rs->r[i].a < rs->r[i].b);
-		if (i > 0)
-			ck_assert(rs->r[i - 1].b < rs->r[i].a);
-	}
+	assert_invariant(rs);
 }
 
 START_TEST(set_ops_match_bitmap)
@@ -285,6 +329,139 @@ START_TEST(iterate_and_big_ticks)
 }
 END_TEST
 
+/*
+ * Large fragmented sets (many chunks) under random operations, against
+ * a bitmap: single ticks moved between two sets as overwrites do, runs
+ * added and removed across chunk boundaries, and the set operations.
+ */
+#define BIG	30000
+
+static void
+assert_model(const struct ranges *rs, const uint8_t *bits)
+{
+	struct flat	 f = flatten(rs);
+	size_t		 k = 0;
+	uint64_t	 n = 0;
+	int		 t, start = -1;
+
+	for (t = 0; t <= BIG; t++) {
+		if (t < BIG && bits[t]) {
+			n++;
+			if (start < 0)
+				start = t;
+			continue;
+		}
+		if (start < 0)
+			continue;
+		ck_assert_uint_lt(k, f.n);
+		ck_assert_uint_eq(f.ab[2 * k], start);
+		ck_assert_uint_eq(f.ab[2 * k + 1], t);
+		k++;
+		start = -1;
+	}
+	ck_assert_uint_eq(k, f.n);
+	ck_assert_uint_eq(ranges_count(rs), n);
+	free(f.ab);
+}
+
+static void
+model_range(uint8_t *bits, int a, int b, uint8_t v)
+{
+	for (; a < b; a++)
+		bits[a] = v;
+}
+
+static void
+check_set_ops(const struct ranges *x, const uint8_t *bx,
+    const struct ranges *y, const uint8_t *by)
+{
+	static uint8_t	 bz[BIG];
+	struct ranges	 z = RANGES_INITIALIZER;
+	int		 op, i;
+
+	for (op = 0; op < 3; op++) {
+		ck_assert_int_eq(ranges_copy(&z, x), 0);
+		ck_assert(ranges_equal(&z, x));
+		for (i = 0; i < BIG; i++)
+			bz[i] = op == 0 ? bx[i] | by[i] : op == 1 ?
+			    bx[i] & !by[i] : bx[i] & by[i];
+		if (op == 0)
+			ck_assert_int_eq(ranges_union(&z, y), 0);
+		else if (op == 1)
+			ck_assert_int_eq(ranges_difference(&z, y), 0);
+		else
+			ck_assert_int_eq(ranges_intersect(&z, y), 0);
+		assert_model(&z, bz);
+	}
+	ranges_free(&z);
+}
+
+START_TEST(chunked_random_ops)
+{
+	static uint8_t	 bp[BIG], bs[BIG];
+	struct ranges	 p = RANGES_INITIALIZER, s = RANGES_INITIALIZER;
+	uint64_t	 max;
+	int		 round, t, a, b, kind;
+
+	srandom(7);
+	memset(bp, 0, sizeof(bp));
+	memset(bs, 0, sizeof(bs));
+	for (t = 0; t < BIG; t += 2) {	/* one interval per tick */
+		ck_assert_int_eq(ranges_add(&p, t), 0);
+		bp[t] = 1;
+	}
+	assert_model(&p, bp);
+	for (round = 0; round < 80000; round++) {
+		t = random() % BIG;
+		kind = random() % 100;
+		if (kind < 70) {	/* an overwrite: p -> s */
+			ck_assert_int_eq(ranges_contains(&p, t), bp[t]);
+			ck_assert_int_eq(ranges_remove(&p, t), 0);
+			ck_assert_int_eq(ranges_add(&s, t), 0);
+			bp[t] = 0;
+			bs[t] = 1;
+		} else if (kind < 90) {	/* and back */
+			ck_assert_int_eq(ranges_contains(&s, t), bs[t]);
+			ck_assert_int_eq(ranges_remove(&s, t), 0);
+			ck_assert_int_eq(ranges_add(&p, t), 0);
+			bs[t] = 0;
+			bp[t] = 1;
+		} else {		/* runs, some across many chunks */
+			a = t;
+			b = a + random() % (kind < 98 ? 100 : 3000);
+			if (b > BIG)
+				b = BIG;
+			if (kind % 2) {
+				ck_assert_int_eq(ranges_add_range(&p, a, b), 0);
+				model_range(bp, a, b, 1);
+			} else {
+				ck_assert_int_eq(ranges_remove_range(&s, a, b),
+				    0);
+				model_range(bs, a, b, 0);
+			}
+		}
+		if (round % 10000 == 0) {
+			assert_model(&p, bp);
+			assert_model(&s, bs);
+			check_set_ops(&p, bp, &s, bs);
+			check_set_ops(&s, bs, &p, bp);
+		}
+	}
+	assert_model(&p, bp);
+	assert_model(&s, bs);
+	check_set_ops(&p, bp, &s, bs);
+	ck_assert_int_eq(ranges_remove_range(&p, 0, BIG), 0);
+	ck_assert(ranges_empty(&p));
+	ck_assert_int_eq(ranges_max(&p, &max), -1);
+	ck_assert_int_eq(ranges_add_range(&s, 0, BIG), 0);
+	ck_assert_uint_eq(ranges_nranges(&s), 1);
+	ck_assert_int_eq(ranges_max(&s, &max), 0);
+	ck_assert_uint_eq(max, BIG - 1);
+	ranges_free(&p);
+	ranges_free(&s);
+}
+END_TEST
+
 static Suite *
 ranges_suite(void)
 {
@@ -297,6 +474,7 @@ ranges_suite(void)
 	tcase_add_test(tc, parse_rejects_and_merges);
 	tcase_add_test(tc, set_ops_match_bitmap);
 	tcase_add_test(tc, iterate_and_big_ticks);
+	tcase_add_test(tc, chunked_random_ops);
 	suite_add_tcase(s, tc);
 	return s;
 }

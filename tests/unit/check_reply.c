@@ -12,6 +12,7 @@
 
 #include "core/reply.h"
 #include "core/request.h"
+#include "lib/mpval.h"
 
 static int	tock_calls;
 
@@ -192,9 +193,11 @@ START_TEST(request_fields)
 {
 	msgpack_zone	 z;
 	msgpack_object	 o;
-	struct req	 rq;
+	struct req	 rq, rq2;
+	struct mpval_index ix;
 	struct mpbuf	 path;
 	uint8_t		 buf[256];
+	int		 f;
 	size_t		 len, slen;
 	const char	*s, *why;
 	int64_t		 v;
@@ -208,6 +211,15 @@ START_TEST(request_fields)
 	    "c70903a474657374a36f6e65a576616c7565a568656c6c6fa66e636861696e03"
 	    "a469746572c3", buf, &len, &z, &o);
 	ck_assert_int_eq(req_parse(&rq, &o, buf, len), 0);
+	/* the validator's index gives the very same fields */
+	ck_assert_int_eq(mpval_check_index(buf, len, &mpval_default_limits,
+	    &ix, NULL), MPVAL_OK);
+	ck_assert_int_eq(req_parse_index(&rq2, &o, buf, len, &ix), 0);
+	for (f = 0; f < F_MAX; f++) {
+		ck_assert_ptr_eq(rq.raw[f], rq2.raw[f]);
+		ck_assert_uint_eq(rq.rawlen[f], rq2.rawlen[f]);
+		ck_assert_ptr_eq(rq.f[f], rq2.f[f]);
+	}
 	ck_assert_int_eq(req_int(&rq, F_SEQ, &v), REQ_OK);
 	ck_assert_int_eq(v, 1);
 	ck_assert_int_eq(req_str(&rq, F_ACTION, &s, &slen), REQ_OK);
