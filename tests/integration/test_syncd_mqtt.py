@@ -79,9 +79,17 @@ def test_startup_messages():
         assert list(vers) == ["t", "node", "cycle", "gap", "nodes",
                               "splits", "n_hosts", "version", "force_in"]
         assert vers["gap"] == 0.2 and vers["nodes"] == 5, vers
-        p = pings_of(sub, "s2")[0]
+        # value is nil until core's first SYNC_STATE reached syncd (a
+        # race with the first ping on a slow, e.g. sanitizer, build),
+        # then [tock, tick]; core is ready at once (no download)
+        wait_for(lambda: any(q["value"] is not None
+                             for q in pings_of(sub, "s2")), 10,
+                 what="a ping from s2 with a value")
+        pings = pings_of(sub, "s2")
+        n = next(i for i, q in enumerate(pings) if q["value"] is not None)
+        assert all(q["value"] is None for q in pings[:n]), pings
+        p = pings[n]
         assert list(p) == ["t", "node", "value", "history"], p
-        # core is ready at once (no download): value [tock, tick]
         assert p["history"] == ["s2"], p
         assert isinstance(p["value"], list) and len(p["value"]) == 2, p
         assert p["value"][1] == 0, p
