@@ -95,18 +95,6 @@ pp_off(const struct pp *pp, size_t i, size_t end)
 	return off;
 }
 
-static int
-xval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /*
  * Evaluate src (the element's text, or a literal built from it) and
  * append the value if it can be a path element.  Offsets in src map to
@@ -164,7 +152,8 @@ finish_int(struct pp *pp, int base, size_t end)
 	}
 	mpbuf_add(&lit, base == 16 ? "0x" : "0b", 2);
 	for (k = i; k < n; k++)
-		if (t[k] != '_' && xval((unsigned char)t[k]) >= base) {
+		if (t[k] != '_' &&
+		    literal_digval((unsigned char)t[k]) >= base) {
 			mpbuf_free(&lit);
 			return pp_fail(pp, pp_off(pp, k, end), "invalid digit "
 			    "in a base %d integer", base);
@@ -199,13 +188,15 @@ finish_hexbytes(struct pp *pp, size_t end)
 			i++;
 			continue;
 		}
-		if (xval(t[i]) > 15 || i + 1 == n || xval(t[i + 1]) > 15) {
+		if (literal_digval(t[i]) > 15 || i + 1 == n ||
+		    literal_digval(t[i + 1]) > 15) {
 			mpbuf_free(&b);
-			i += xval(t[i]) > 15 ? 0 : 1;
+			i += literal_digval(t[i]) > 15 ? 0 : 1;
 			return pp_fail(pp, pp_off(pp, i, end),
 			    "invalid hex byte");
 		}
-		byte = (uint8_t)(xval(t[i]) << 4 | xval(t[i + 1]));
+		byte = (uint8_t)(literal_digval(t[i]) << 4 |
+		    literal_digval(t[i + 1]));
 		mpbuf_add(&b, &byte, 1);
 		i += 2;
 	}
