@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <yaml.h>
 
 #include "lib/log.h"
@@ -158,27 +159,25 @@ is_ambiguous(struct yout *y, const char *s, size_t n)
 static int
 yo_binary(struct yout *y, const uint8_t *p, size_t n)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const int	 var = sodium_base64_VARIANT_ORIGINAL;
 	struct mpbuf	 t;
-	char		 q[4];
-	uint32_t	 v;
-	size_t		 i, k;
+	char		*b64;
+	size_t		 len, off, k;
 	int		 rc;
 
+	len = sodium_base64_ENCODED_LEN(n, var);
+	if ((b64 = malloc(len)) == NULL)
+		fatal("base64");
+	/* a pure function: no sodium_init() needed */
+	sodium_bin2base64(b64, len, p, n, var);
+	len = strlen(b64);
 	mpbuf_init(&t);
-	for (i = 0; i < n; i += 3) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		for (k = 0; k < 4; k++)
-			q[k] = k <= n - i ? b64[v >> (18 - 6 * k) & 0x3f] : '=';
-		mpbuf_add(&t, q, 4);
-		if (i % 57 == 54 || i + 3 >= n)
-			mpbuf_add(&t, "\n", 1);
+	for (off = 0; off < len; off += k) {
+		k = len - off < 76 ? len - off : 76;
+		mpbuf_add(&t, b64 + off, k);
+		mpbuf_add(&t, "\n", 1);
 	}
+	free(b64);
 	rc = yo_scalar(y, TAG_BINARY, (char *)t.data, t.len, 0,
 	    YAML_LITERAL_SCALAR_STYLE);
 	mpbuf_free(&t);

@@ -191,8 +191,9 @@ copy_out(msgpack_packer *pk, const struct mpbuf *b)
 
 /* ---- numbers ---- */
 
-static int
-digval(int c)
+/* A digit's value in bases up to 16; 99 for anything else. */
+int
+literal_digval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -234,15 +235,16 @@ scan_digits(struct lx *lx, int base, int lead_us, struct num *n)
 
 	while ((c = peek(lx)) >= 0) {
 		if (c == '_' && (count > 0 || lead_us)) {
-			if (digval(peekat(lx, 1)) >= base)
+			if (literal_digval(peekat(lx, 1)) >= base)
 				return fail(lx, lx->pos,
 				    "invalid '_' in number");
 			lx->pos++;
 			continue;
 		}
-		if (digval(c) >= base)
+		if (literal_digval(c) >= base)
 			break;
-		if (n != NULL && mag_muladd(lx, n, base, digval(c)) == -1)
+		if (n != NULL &&
+		    mag_muladd(lx, n, base, literal_digval(c)) == -1)
 			return -1;
 		lx->pos++;
 		count++;
@@ -474,7 +476,7 @@ hexdigits(struct lx *lx, size_t at, int ndig, uint32_t *v)
 
 	*v = 0;
 	for (i = 0; i < ndig; i++) {
-		if ((d = digval(peek(lx))) >= 16)
+		if ((d = literal_digval(peek(lx))) >= 16)
 			return fail(lx, at, "truncated \\%c escape",
 			    lx->src[at + 1]);
 		*v = *v << 4 | (uint32_t)d;

@@ -82,4 +82,7 @@ size_t	literal_column(const char *s, size_t off);
  */
 int	literal_utf8_check(const char *s, size_t len, size_t *bad);
 
+/* The value of a hex (or lower base) digit, 99 if c is none. */
+int	literal_digval(int c);
+
 #endif

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "lib/log.h"
 #include "lib/mp.h"
 #include "lib/literal.h"
@@ -93,18 +95,6 @@ pp_off(const struct pp *pp, size_t i, size_t end)
 	return off;
 }
 
-static int
-xval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /*
  * Evaluate src (the element's text, or a literal built from it) and
  * append the value if it can be a path element.  Offsets in src map to
@@ -162,7 +152,8 @@ finish_int(struct pp *pp, int base, size_t end)
 	}
 	mpbuf_add(&lit, base == 16 ? "0x" : "0b", 2);
 	for (k = i; k < n; k++)
-		if (t[k] != '_' && xval((unsigned char)t[k]) >= base) {
+		if (t[k] != '_' &&
+		    literal_digval((unsigned char)t[k]) >= base) {
 			mpbuf_free(&lit);
 			return pp_fail(pp, pp_off(pp, k, end), "invalid digit "
 			    "in a base %d integer", base);
@@ -197,13 +188,15 @@ finish_hexbytes(struct pp *pp, size_t end)
 			i++;
 			continue;
 		}
-		if (xval(t[i]) > 15 || i + 1 == n || xval(t[i + 1]) > 15) {
+		if (literal_digval(t[i]) > 15 || i + 1 == n ||
+		    literal_digval(t[i + 1]) > 15) {
 			mpbuf_free(&b);
-			i += xval(t[i]) > 15 ? 0 : 1;
+			i += literal_digval(t[i]) > 15 ? 0 : 1;
 			return pp_fail(pp, pp_off(pp, i, end),
 			    "invalid hex byte");
 		}
-		byte = (uint8_t)(xval(t[i]) << 4 | xval(t[i + 1]));
+		byte = (uint8_t)(literal_digval(t[i]) << 4 |
+		    literal_digval(t[i + 1]));
 		mpbuf_add(&b, &byte, 1);
 		i += 2;
 	}
@@ -212,48 +205,51 @@ finish_hexbytes(struct pp *pp, size_t end)
 	return 0;
 }
 
-static int
-b64val(int c)
-{
-	const char	*p;
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	if (c == '\0' || (p = strchr(b64, c)) == NULL)
-		return -1;
-	return (int)(p - b64);
-}
-
+/*
+ * Python's b64decode(), which moat-util uses: the padding must make
+ * whole groups of four, but the bits a short last group leaves over
+ * need not be zero ("YR==" is b'a').  libsodium insists on zero bits,
+ * so the last group is decoded filled up with 'A' (zero bits) and cut
+ * back.  Its codecs are pure functions and need no sodium_init().
+ */
 int
 pathfmt_b64decode(const char *t, size_t n, struct mpbuf *out, size_t *bad)
 {
-	uint32_t	 acc = 0;
-	uint8_t		 byte;
-	size_t		 i, pad = 0, len = out->len;
-	int		 v, nbits = 0;
+	const int	 var = sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+	unsigned char	*bin;
+	const char	*end;
+	char		 last[4];
+	size_t		 cap = n / 4 * 3 + 3, data, full, got, tail, i;
 
-	for (i = 0; i < n; i++) {
-		if (t[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = b64val(t[i])) < 0) {
-			out->len = len;
+	if ((bin = malloc(cap)) == NULL)
+		fatal("base64");
+	/* only to learn where the alphabet stops; its verdict is below */
+	(void)sodium_base642bin(bin, cap, t, n, NULL, &got, &end, var);
+	data = (size_t)(end - t);
+	for (i = data; i < n; i++)
+		if (t[i] != '=') {
+			free(bin);
 			*bad = i;
 			return -1;
 		}
-		acc = acc << 6 | (uint32_t)v;
-		if ((nbits += 6) >= 8) {
-			nbits -= 8;
-			byte = (uint8_t)(acc >> nbits);
-			mpbuf_add(out, &byte, 1);
-		}
-	}
-	if (n % 4 != 0 || pad > 2) {
-		out->len = len;
+	if (n % 4 != 0 || n - data > 2) {
+		free(bin);
 		*bad = n;
 		return -1;
 	}
+	full = data / 4 * 4;
+	if (sodium_base642bin(bin, cap, t, full, NULL, &got, NULL, var) != 0)
+		fatalx("base64 groups of four did not decode");
+	if ((tail = data - full) > 0) {
+		memset(last, 'A', sizeof(last));
+		memcpy(last, t + full, tail);
+		if (sodium_base642bin(bin + got, cap - got, last, sizeof(last),
+		    NULL, NULL, NULL, var) != 0)
+			fatalx("last base64 group did not decode");
+		got += tail - 1;
+	}
+	mpbuf_add(out, bin, got);
+	free(bin);
 	return 0;
 }
 
