@@ -8,6 +8,8 @@
  * tail is reported on stderr and the exit status stays 0, as loading
  * would go on too; damage in the middle prints everything before it,
  * then the error, and exits 1.
+ *
+ * `moatctl dump msg [TOPIC]' (msg.c) prints the broker's messages.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,11 +68,20 @@ dump_file(int argc, char **argv)
 
 static const struct command dump_cmds[] = {
 	{ "file", dump_file, "print a state file as YAML" },
+	{ "msg", dump_msg, "print the broker's messages as YAML" },
 	{ NULL, NULL, NULL }
 };
 
 int
 cmd_dump(int argc, char **argv)
 {
+	if (ctl_wants_help(argc, argv)) {
+		printf("usage: moatctl dump file FILE\n"
+		    "       moatctl dump msg [TOPIC]\n"
+		    "  file  print a state file as YAML (\"-\": stdin)\n"
+		    "  msg   print the broker's messages as YAML (see "
+		    "dump msg --help)\n");
+		return 0;
+	}
 	return ctl_subcommand(dump_cmds, argc - 1, argv + 1, "dump");
 }

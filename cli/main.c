@@ -27,7 +27,8 @@ struct ctl ctl;
 static const struct command commands[] = {
 	{ "data", cmd_data, "read and change entries" },
 	{ "internal", cmd_internal, "the server's internal state" },
-	{ "dump", cmd_dump, "local tools: dump file FILE" },
+	{ "dump", cmd_dump, "dump file FILE, dump msg [TOPIC]" },
+	{ "msg", cmd_msg, "msg send TOPIC DATA, msg monitor TOPIC" },
 	{ "log", cmd_log, "log dest [-i] FILE, log save FILE, log stop" },
 	{ "status", cmd_status, "show moatd's processes" },
 	{ "bench", cmd_bench, "benchmark the server (like redis-benchmark)" },

@@ -56,6 +56,10 @@ int	cmd_bench(int, char **);
 /* dump.c */
 int	cmd_dump(int, char **);
 
+/* msg.c */
+int	cmd_msg(int, char **);
+int	dump_msg(int, char **);		/* "dump msg" */
+
 /* internal.c */
 int	cmd_internal(int, char **);
 

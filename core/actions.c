@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/msgpass.h"
 #include "core/session.h"
 #include "core/stream.h"
 #include "lib/log.h"
@@ -589,5 +590,7 @@ const struct action action_table[] = {
 	{ "status",		act_status,		0 },
 	{ "log",		act_log,		0 },	/* plog.c */
 	{ "save",		act_save,		0 },
+	{ "msg_send",		act_msg_send,		0 },	/* msgpass.c */
+	{ "msg_monitor",	act_msg_monitor,	A_STREAM },
 	{ NULL,			NULL,			0 }
 };

@@ -15,6 +15,7 @@
  *	watch.c		watch points and change notification
  *	sync.c		server sync with syncd: publish, apply by chains
  *	sync_recover.c	sync recovery: ticks, missing, re-sending (sync.h)
+ *	msgpass.c	msg_send, msg_monitor through syncd (msgpass.h)
  *
  * Every change, local or remote, passes core_commit(); every write
  * acknowledgement passes core_ack().  Those two are the interface for

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/msgpass.h"
 #include "core/persist.h"
 #include "core/stream.h"
 #include "core/sync.h"
@@ -49,6 +50,7 @@ core_configure(const msgpack_object *conf)
 	int64_t		 len = CHAIN_DEFLEN;
 
 	csess_configure(conf);
+	msgpass_configure(conf);
 	if (configured) {	/* the chain length cannot change live */
 		csync_configure(conf);
 		return;
@@ -129,6 +131,7 @@ core_shutdown(void)
 		persist_shutdown();	/* acks still waiting go out */
 	cready_free();
 	csess_close_all();
+	msgpass_shutdown();
 	csync_shutdown();
 	stream_shutdown();
 	if (configured)

@@ -19,6 +19,7 @@ static const char *const names[F_MAX] = {
 	[F_DELETED] = "deleted", [F_MISSING] = "missing",
 	[F_REMOTE_MISSING] = "remote_missing", [F_CURRENT] = "current",
 	[F_DEBUG] = "debug", [F_MODE] = "mode", [F_ACL] = "acl",
+	[F_TOPIC] = "topic", [F_DATA] = "data", [F_RAW] = "raw",
 };
 
 const char *

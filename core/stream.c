@@ -30,11 +30,13 @@
 #include <event2/event.h>
 
 #include "core/core.h"
+#include "core/msgpass.h"
 #include "core/stream.h"
 #include "core/watch.h"
 #include "ipc/ipc.h"
 #include "ipc/proc.h"
 #include "lib/log.h"
+#include "lib/msgtopic.h"
 
 #define CHUNK		256		/* messages per stream per run */
 #define CHUNK_BYTES	(1u << 20)	/* ... and bytes: IPC frames are bounded */
@@ -65,6 +67,8 @@ struct stream {
 	struct mpbuf		 prev;		/* walk path compression */
 	uint64_t		 start_tock;
 	struct watchpoint	*wp;
+	uint64_t		 mon;		/* msg_monitor: msgpass id */
+	int			 raw;		/* ... raw: true */
 	struct mpbuf		 q;		/* queued watch items */
 	size_t			 qhead;
 	struct mpbuf		 qprev;
@@ -142,6 +146,8 @@ stream_free(struct stream *st)
 	st->s->nstreams--;
 	if (st->wp)
 		watch_del(st->wp, st);
+	if (st->mon)
+		msgpass_gone(st->mon);
 	tree_cursor_free(st->cur);
 	mpbuf_free(&st->prev);
 	queue_drop(st);
@@ -217,7 +223,8 @@ send_queued(struct stream *st, struct reply *r)
 	memcpy(&len, st->q.data + st->qhead, sizeof(len));
 	nkeys = st->q.data[st->qhead + sizeof(len)];
 	rep_begin(r);
-	rep_fields(r, st->q.data + st->qhead + sizeof(len) + 1, len, nkeys, 1);
+	rep_fields(r, st->q.data + st->qhead + sizeof(len) + 1, len, nkeys,
+	    st->mon == 0);
 	msg_end(st, r);
 	st->qhead += sizeof(len) + 1 + len;
 	S.total -= sizeof(len) + 1 + len;
@@ -584,21 +591,17 @@ end_stream(struct stream *st, const char *err)
 	schedule(st);
 }
 
-void
-stream_watch_event(struct stream *st, const struct change *ch,
-    const uint8_t *rel, size_t rellen, unsigned reldepth)
+/*
+ * Queue the item open in S.qr (the fields after its map16 header);
+ * a stream that falls too far behind is ended instead.
+ */
+static void
+queue_item(struct stream *st, const char *what)
 {
 	struct reply	*r = &S.qr;
 	uint32_t	 len;
 	uint8_t		 nkeys;
 
-	if (st->phase >= PH_END || reldepth < st->o.mindepth ||
-	    reldepth > st->o.maxdepth)
-		return;
-	rep_reset(r);
-	rep_begin(r);
-	pack_entry(r, ch->entry, st->o.nchain);
-	rep_short_path(r, &st->qprev, rel, rellen);
 	len = r->buf.len - 3;		/* fields after the map16 header */
 	nkeys = r->nkeys;
 	mpbuf_add(&st->q, &len, sizeof(len));
@@ -609,10 +612,12 @@ stream_watch_event(struct stream *st, const struct change *ch,
 	/* this watcher is behind; past the global cap, the one that adds
 	   is dropped, as it is the one with a backlog */
 	if (st->q.len - st->qhead > S.max_queue || S.total > S.max_total) {
-		log_info("session %u: watch %lld overflows, ending it",
-		    st->s->id, (long long)st->seq);
-		end_stream(st, "RuntimeError('watch queue overflow: the "
-		    "client does not keep up')");
+		log_info("session %u: %s %lld overflows, ending it",
+		    st->s->id, what, (long long)st->seq);
+		end_stream(st, st->mon ? "RuntimeError('monitor queue "
+		    "overflow: the client does not keep up')" :
+		    "RuntimeError('watch queue overflow: the client does not "
+		    "keep up')");
 		return;
 	}
 	if (st->qhead > 65536 && st->qhead > st->q.len / 2) {
@@ -623,6 +628,68 @@ stream_watch_event(struct stream *st, const struct change *ch,
 	}
 	if (runnable(st))
 		schedule(st);
+}
+
+void
+stream_watch_event(struct stream *st, const struct change *ch,
+    const uint8_t *rel, size_t rellen, unsigned reldepth)
+{
+	struct reply	*r = &S.qr;
+
+	if (st->phase >= PH_END || reldepth < st->o.mindepth ||
+	    reldepth > st->o.maxdepth)
+		return;
+	rep_reset(r);
+	rep_begin(r);
+	pack_entry(r, ch->entry, st->o.nchain);
+	rep_short_path(r, &st->qprev, rel, rellen);
+	queue_item(st, "watch");
+}
+
+struct stream *
+stream_monitor(struct ctx *c, uint64_t mon, int raw)
+{
+	struct stream_opts o;
+	struct stream	*st;
+
+	memset(&o, 0, sizeof(o));
+	if ((st = stream_new(c, 0, &o)) == NULL)
+		return NULL;
+	st->mon = mon;
+	st->raw = raw;
+	first_chunk(c, st);	/* {state: start} */
+	return st;
+}
+
+void
+stream_msg_event(struct stream *st, const char *topic, const uint8_t *p,
+    size_t len, const char *err)
+{
+	struct reply	*r = &S.qr;
+
+	if (st->phase >= PH_END)
+		return;
+	rep_reset(r);
+	rep_begin(r);
+	msgtopic_pack(rep_key(r, "topic"), topic, strlen(topic));
+	if (st->raw || err) {
+		rep_key(r, "raw");
+		msgpack_pack_bin(&r->pk, len);
+		msgpack_pack_bin_body(&r->pk, p, len);
+		if (!st->raw)
+			rep_str(r, "error", err);
+	} else {
+		rep_key(r, "data");
+		rep_raw(r, p, len);
+	}
+	queue_item(st, "monitor");
+}
+
+void
+stream_end_error(struct stream *st, const char *err)
+{
+	if (st->phase < PH_END)
+		end_stream(st, err);
 }
 
 static struct stream *

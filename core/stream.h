@@ -12,7 +12,8 @@
  * A watch queues live changes, bounded: a quarter of kv.server.max_out
  * per watch, four times max_out for all of them; a watcher that falls
  * that far behind gets an error item and its stream ends, so core
- * memory stays bounded.  delete_tree runs on the same machinery.
+ * memory stays bounded.  delete_tree runs on the same machinery, and
+ * msg_monitor (core/msgpass.c) on the watch queue.
  */
 #ifndef MOAT_STREAM_H
 #define MOAT_STREAM_H
@@ -56,6 +57,19 @@ int	stream_stop(struct csession *, int64_t task);
 void	stream_drop_all(struct csession *);
 /* netd is gone or back. */
 void	stream_netd_changed(void);
+
+/*
+ * msg_monitor: a live stream whose items are messages from the broker
+ * (no tock of their own).  mon is msgpass.c's id of it; when the
+ * stream ends, msgpass_gone(mon) is called.  NULL if it could not be
+ * made (the error reply is built).
+ */
+struct stream *stream_monitor(struct ctx *, uint64_t mon, int raw);
+/* A message: {topic: [levels], data | raw [, error]}, queued. */
+void	stream_msg_event(struct stream *, const char *topic,
+	    const uint8_t *payload, size_t len, const char *err);
+/* End the stream with an error item (the monitor died). */
+void	stream_end_error(struct stream *, const char *err);
 
 /* From watch.c: a change under a watch point of this stream. */
 void	stream_watch_event(struct stream *, const struct change *,

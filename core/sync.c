@@ -22,6 +22,7 @@
 
 #include "core/core.h"
 #include "core/elem.h"
+#include "core/msgpass.h"
 #include "core/sync.h"
 #include "ipc/msg.h"
 #include "ipc/proc.h"
@@ -44,6 +45,12 @@ static struct {
 	unsigned	 nbatch;
 	uint64_t	 dropped;
 } Y;
+
+int
+csync_standalone(void)
+{
+	return Y.standalone;
+}
 
 struct ipc_chan *
 csync_chan(void)
@@ -550,6 +557,9 @@ csync_dispatch(struct ipc_msg *m)
 
 	if (core.tree == NULL)
 		return -1;
+	if (m->type == IPC_MSG_SENT || m->type == IPC_MSG_MON_ERROR ||
+	    m->type == IPC_MSG_RECV)
+		return msgpass_dispatch(m);
 	msgpack_zone_init(&zone, 4096);
 	if ((rc = proc_unpack(m, &zone, &o, &why)) == 0) {
 		switch (m->type) {
@@ -616,13 +626,15 @@ void
 csync_peer_up(struct ipc_chan *c)
 {
 	Y.chan = c;
-	send_state();
+	send_state();		/* first: it tells syncd we speak sync */
+	msgpass_peer_up(c);
 }
 
 void
 csync_peer_down(void)
 {
 	Y.chan = NULL;
+	msgpass_peer_down();
 	mpbuf_reset(&Y.batch);
 	Y.nbatch = 0;
 }

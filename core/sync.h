@@ -35,6 +35,7 @@ void	csync_shutdown(void);
 
 /* sync.c, for sync_recover.c */
 struct ipc_chan	*csync_chan(void);		/* NULL: syncd down */
+int		 csync_standalone(void);	/* no kv.server.mqtt.uri */
 double		 csync_cycle(void);		/* kv.server.ping.cycle */
 /*
  * Queue one event for the next IPC_SYNC_LOCAL frame: the entry's state

@@ -30,6 +30,12 @@ static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_SYNC_TOCK] = "SYNC_TOCK",
 	[IPC_SYNC_ACTOR] = "SYNC_ACTOR",
 	[IPC_SYNC_REQ] = "SYNC_REQ",
+	[IPC_MSG_SEND] = "MSG_SEND",
+	[IPC_MSG_SENT] = "MSG_SENT",
+	[IPC_MSG_MON_START] = "MSG_MON_START",
+	[IPC_MSG_MON_STOP] = "MSG_MON_STOP",
+	[IPC_MSG_MON_ERROR] = "MSG_MON_ERROR",
+	[IPC_MSG_RECV] = "MSG_RECV",
 };
 
 static const char *const role_names[PROC_MAX] = {

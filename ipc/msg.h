@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	4
+#define IPC_VERSION	5
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -54,6 +54,16 @@ enum ipc_type {
 	IPC_SYNC_TOCK,		/* syncd->core: {tock, [node, tick]} */
 	IPC_SYNC_ACTOR,		/* syncd->core: {event, ...}: coordination */
 	IPC_SYNC_REQ,		/* syncd->core: {what, prio}: send info */
+
+	/* core <-> syncd: msg_send/msg_monitor pass-through; syncd/syncd.h */
+	IPC_MSG_SEND,		/* core->syncd, id = session: {seq, topic,
+				   payload} to publish */
+	IPC_MSG_SENT,		/* syncd->core, id = session: {seq, [error]} */
+	IPC_MSG_MON_START,	/* core->syncd: {mon, topic}: subscribe */
+	IPC_MSG_MON_STOP,	/* core->syncd: {mon}: unsubscribe */
+	IPC_MSG_MON_ERROR,	/* syncd->core: {mon, error}: monitor dead */
+	IPC_MSG_RECV,		/* syncd->core: {mons, topic, payload,
+				   [error]}: a message for those monitors */
 
 	IPC_TYPE_MAX
 };

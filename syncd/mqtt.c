@@ -24,6 +24,7 @@
 
 #include <event2/event.h>
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include "lib/log.h"
 #include "syncd/mqtt.h"
@@ -42,6 +43,7 @@ static struct {
 	void			*arg;
 	struct event		*ev_read, *ev_write, *ev_misc, *ev_retry;
 	int			 fd;		/* watched, or -1 */
+	int			 sub_mid;	/* the sync SUBSCRIBE */
 	int			 up;		/* subscribed */
 	int			 connecting;
 	int			 stopping;
@@ -66,6 +68,64 @@ mqtt_is_up(void)
 	return M.up;
 }
 
+static int
+subscribe_id(const char *filter, uint32_t subid, int *mid)
+{
+	mosquitto_property *props = NULL;
+	int		 rc;
+
+	rc = mosquitto_property_add_varint(&props,
+	    MQTT_PROP_SUBSCRIPTION_IDENTIFIER, subid);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_subscribe_v5(M.mosq, mid, filter, 0, 0, props);
+	mosquitto_property_free_all(&props);
+	return rc;
+}
+
+int
+mqtt_subscribe(const char *filter, uint32_t subid, int *mid)
+{
+	int	 rc;
+
+	if (!M.up)
+		return -1;
+	if ((rc = subscribe_id(filter, subid, mid)) != MOSQ_ERR_SUCCESS) {
+		log_warnx("mqtt: subscribe %s: %s", filter,
+		    mosquitto_strerror(rc));
+		return -1;
+	}
+	rearm();
+	return 0;
+}
+
+void
+mqtt_unsubscribe(const char *filter)
+{
+	if (!M.up || mosquitto_unsubscribe(M.mosq, NULL, filter) !=
+	    MOSQ_ERR_SUCCESS)
+		return;
+	rearm();
+}
+
+int
+mqtt_topic_ok(const char *topic, int filter)
+{
+	if (mosquitto_validate_utf8(topic, (int)strlen(topic)) !=
+	    MOSQ_ERR_SUCCESS)
+		return 0;
+	return (filter ? mosquitto_sub_topic_check(topic) :
+	    mosquitto_pub_topic_check(topic)) == MOSQ_ERR_SUCCESS;
+}
+
+int
+mqtt_topic_matches(const char *filter, const char *topic)
+{
+	bool	 match = false;
+
+	return mosquitto_topic_matches_sub(filter, topic, &match) ==
+	    MOSQ_ERR_SUCCESS && match;
+}
+
 static void
 on_connect(struct mosquitto *mosq, void *arg, int rc)
 {
@@ -79,7 +139,7 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	}
 	M.retry_us = RETRY_MIN_US;
 	M.stats.connects++;
-	src = mosquitto_subscribe(mosq, NULL, M.sub, 0);
+	src = subscribe_id(M.sub, MQTT_SUBID_SYNC, &M.sub_mid);
 	if (src != MOSQ_ERR_SUCCESS)
 		log_warnx("mqtt: subscribe %s: %s", M.sub,
 		    mosquitto_strerror(src));
@@ -89,6 +149,11 @@ static void
 on_subscribe(struct mosquitto *mosq, void *arg, int mid, int n,
     const int *granted)
 {
+	if (mid != M.sub_mid) {
+		if (M.ops->suback)
+			M.ops->suback(mid, n >= 1 && granted[0] <= 2, M.arg);
+		return;
+	}
 	if (n < 1 || granted[0] > 2) {
 		log_warnx("mqtt: subscription to %s refused", M.sub);
 		return;
@@ -102,15 +167,46 @@ on_subscribe(struct mosquitto *mosq, void *arg, int mid, int n,
 		M.ops->up(M.arg);
 }
 
+/*
+ * Route a message by the subscription identifiers it carries: the sync
+ * one to the message hook, the others to the pass hook.  Without any
+ * (a broker that does not send them), by topic: the sync filter's
+ * messages to both hooks, the rest to the pass hook.
+ */
 static void
 on_message(struct mosquitto *mosq, void *arg,
-    const struct mosquitto_message *msg)
+    const struct mosquitto_message *msg, const mosquitto_property *props)
 {
+	const mosquitto_property *p;
+	uint32_t	 ids[MQTT_SUBIDS_MAX], v;
+	unsigned	 n = 0;
+	int		 sync = 0;
+	bool		 match = false;
+
 	if (msg->topic == NULL || msg->payloadlen < 0)
 		return;
 	M.stats.received++;
-	M.ops->message(msg->topic, msg->payload, (size_t)msg->payloadlen,
-	    M.arg);
+	p = mosquitto_property_read_varint(props,
+	    MQTT_PROP_SUBSCRIPTION_IDENTIFIER, &v, false);
+	for (; p != NULL; p = mosquitto_property_read_varint(p,
+	    MQTT_PROP_SUBSCRIPTION_IDENTIFIER, &v, true)) {
+		if (v == MQTT_SUBID_SYNC)
+			sync = 1;
+		else if (n < MQTT_SUBIDS_MAX)
+			ids[n++] = v;
+	}
+	if (!sync && n == 0) {
+		(void)mosquitto_topic_matches_sub(M.sub, msg->topic, &match);
+		sync = match;
+		if (M.ops->pass)
+			M.ops->pass(msg->topic, msg->payload,
+			    (size_t)msg->payloadlen, ids, 0, M.arg);
+	} else if (n > 0 && M.ops->pass)
+		M.ops->pass(msg->topic, msg->payload, (size_t)msg->payloadlen,
+		    ids, n, M.arg);
+	if (sync)
+		M.ops->message(msg->topic, msg->payload,
+		    (size_t)msg->payloadlen, M.arg);
 }
 
 static void
@@ -138,11 +234,11 @@ mqtt_init(void)
 		fatal("mosquitto_new");
 	mosquitto_connect_callback_set(M.mosq, on_connect);
 	mosquitto_subscribe_callback_set(M.mosq, on_subscribe);
-	mosquitto_message_callback_set(M.mosq, on_message);
+	mosquitto_message_v5_callback_set(M.mosq, on_message);
 	mosquitto_disconnect_callback_set(M.mosq, on_disconnect);
 	mosquitto_log_callback_set(M.mosq, on_log);
 	(void)mosquitto_int_option(M.mosq, MOSQ_OPT_PROTOCOL_VERSION,
-	    MQTT_PROTOCOL_V311);
+	    MQTT_PROTOCOL_V5);
 }
 
 static void

@@ -7,6 +7,13 @@
  * mqtt_start() connects and keeps reconnecting with exponential backoff
  * (0.1 s doubling to 30 s, reset by a successful CONNACK); every (re)
  * connection subscribes to the given topic filter with QoS 0.
+ *
+ * The connection speaks MQTT 5, for its subscription identifiers: the
+ * sync subscription is MQTT_SUBID_SYNC, the pass-through monitors'
+ * (pass.c) have their own, and each message says which subscriptions
+ * it matched, so overlapping filters (a monitor of <root>/# next to
+ * the sync subscription) neither duplicate nor mix up messages.  A
+ * broker that sends no identifiers gets matched by topic instead.
  */
 #ifndef MOAT_SYNCD_MQTT_H
 #define MOAT_SYNCD_MQTT_H
@@ -26,7 +33,19 @@ struct mqtt_ops {
 	/* A message; topic and payload are valid during the call only. */
 	void	(*message)(const char *topic, const uint8_t *, size_t,
 		    void *arg);
+	/*
+	 * A message for other subscriptions: their identifiers, or n = 0
+	 * when the broker sent none (the receiver then matches the topic
+	 * against its filters itself).
+	 */
+	void	(*pass)(const char *topic, const uint8_t *, size_t,
+		    const uint32_t *subids, unsigned n, void *arg);
+	/* The broker answered mqtt_subscribe() `mid': ok or refused. */
+	void	(*suback)(int mid, int ok, void *arg);
 };
+
+#define MQTT_SUBID_SYNC	1
+#define MQTT_SUBIDS_MAX	16	/* identifiers read per message */
 
 /* Upper bound on bytes handed to libmosquitto but not yet written. */
 #define MQTT_MAX_BACKLOG	(8u << 20)
@@ -41,6 +60,20 @@ void	mqtt_start(struct event_base *, const struct mqtt_uri *,
  */
 int	mqtt_publish(const char *topic, const void *, size_t);
 int	mqtt_is_up(void);
+/*
+ * Subscribe (QoS 0) with subscription identifier subid (> 1); *mid is
+ * the packet id the suback hook reports.  -1 if not connected (the
+ * caller subscribes again from its up hook).
+ */
+int	mqtt_subscribe(const char *filter, uint32_t subid, int *mid);
+void	mqtt_unsubscribe(const char *filter);
+/*
+ * libmosquitto's checks of a topic: a publish topic (no wildcards) or
+ * a subscription filter (wildcards as MQTT allows), valid UTF-8.
+ */
+int	mqtt_topic_ok(const char *topic, int filter);
+/* Does topic match the subscription filter? */
+int	mqtt_topic_matches(const char *filter, const char *topic);
 /* Orderly DISCONNECT (best effort), then free everything. */
 void	mqtt_stop(void);
 

@@ -447,6 +447,7 @@ on_message(const char *t, const uint8_t *p, size_t len, void *arg)
 static void
 on_up(void *arg)
 {
+	pass_up();
 	if (S.actor) {
 		/* once: no-ops on reconnects; del first, as captured */
 		actor_start(S.del, now_s());
@@ -455,9 +456,18 @@ on_up(void *arg)
 	}
 }
 
+static void
+on_down(void *arg)
+{
+	pass_down();
+}
+
 static const struct mqtt_ops mqtt_ops = {
 	.up = on_up,
+	.down = on_down,
 	.message = on_message,
+	.pass = pass_message,
+	.suback = pass_suback,
 };
 
 /* --- core -> broker ---------------------------------------------- */
@@ -551,11 +561,18 @@ sync_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 	int		 rc;
 
 	if (from != PROC_CORE || (m->type != IPC_SYNC_STATE &&
-	    m->type != IPC_SYNC_LOCAL && m->type != IPC_SYNC_INFO_OUT))
+	    m->type != IPC_SYNC_LOCAL && m->type != IPC_SYNC_INFO_OUT &&
+	    m->type != IPC_MSG_SEND && m->type != IPC_MSG_MON_START &&
+	    m->type != IPC_MSG_MON_STOP))
 		return -1;
 	msgpack_zone_init(&zone, 4096);
 	if ((rc = proc_unpack(m, &zone, &o, &why)) == 0) {
-		if (m->type == IPC_SYNC_STATE)
+		if (o.type != MSGPACK_OBJECT_MAP && m->type >= IPC_MSG_SEND) {
+			why = "pass-through message is not a map";
+			rc = -1;
+		} else if (m->type >= IPC_MSG_SEND)
+			rc = pass_dispatch(c, m, &o, &why);
+		else if (m->type == IPC_SYNC_STATE)
 			rc = got_state(&o, &why);
 		else if (m->type == IPC_SYNC_LOCAL)
 			rc = publish_local(&o, &why);
@@ -609,6 +626,7 @@ sync_configure(const msgpack_object *conf)
 	if ((S.node = strdup(proc_node_name())) == NULL)
 		fatal("strdup");
 	S.max_msg = (size_t)conf_int(conf, "kv.server.max_msg", 4 << 20);
+	pass_configure(S.standalone, S.max_msg);
 	S.acfg = (struct actor_cfg){ 10, 2, 5, 4, 10, 0, 0 };
 	(void)conf_get_double(conf, "kv.server.ping.cycle", &S.acfg.cycle);
 	(void)conf_get_double(conf, "kv.server.ping.gap", &S.acfg.gap);
@@ -627,6 +645,7 @@ sync_start(void)
 		log_info("no MQTT broker configured (kv.server.mqtt.uri is "
 		    "empty): running standalone");
 		S.standalone = 1;
+		pass_configure(1, S.max_msg);
 		return;
 	}
 	mpbuf_init(&S.batch);
@@ -651,8 +670,10 @@ sync_peer_up(int role, struct ipc_chan *c)
 void
 sync_peer_down(int role)
 {
-	if (role == PROC_CORE)
+	if (role == PROC_CORE) {
 		S.core_sync = 0;
+		pass_core_down();
+	}
 }
 
 /*
@@ -666,10 +687,17 @@ core_chan(void)
 	return S.core_sync ? proc_peer(PROC_CORE) : NULL;
 }
 
+struct ipc_chan *
+sync_core(void)
+{
+	return core_chan();
+}
+
 void
 sync_shutdown(void)
 {
 	flush_cb(-1, 0, NULL);
+	pass_shutdown();
 	mqtt_stop();
 	if (S.ev_actor)
 		event_free(S.ev_actor);

@@ -5,7 +5,8 @@
  * syncd holds the broker connection (mqtt.c), the wire format of the
  * server messages (msg.c, update.c), the ping/coordination actor
  * (actor.c) and the timing of split recovery (recover.c); sync.c wires
- * them to the event loop and to core.  It has
+ * them to the event loop and to core.  pass.c carries the clients'
+ * msg_send and msg_monitor (see the IPC_MSG_* messages below).  It has
  * no tree: every decision about an entry is core's, by the chains.
  * With an empty kv.server.mqtt.uri syncd stays idle (standalone).
  *
@@ -90,6 +91,44 @@
  *	nothing when there is nothing to say; true: send even an empty
  *	map.  Sent on "tag" (missing, not forced) and by the split
  *	recovery steps of recover.c (ticks, missing, resend; forced).
+ *
+ * The pass-through messages (IPC_MSG_*; pass.c here, core/msgpass.c
+ * there) carry the clients' msg_send and msg_monitor.  core turns the
+ * request's topic into the MQTT topic (lib/msgtopic.h: root, length,
+ * NUL); syncd checks it with libmosquitto (wildcards, UTF-8), so its
+ * answers may be errors.  A `mon' is core's id of one monitor stream
+ * (unique while core runs).  Every error is the text for the client.
+ *
+ * core -> syncd
+ *   IPC_MSG_SEND      id = session: {seq: int, topic: str, payload: bin}
+ *	Publish payload (QoS 0, not retained); answered by MSG_SENT.
+ *   IPC_MSG_MON_START {mon: uint, topic: str}
+ *	Start a monitor of a topic filter.  Monitors of one filter share
+ *	one subscription (syncd counts them); errors come back as
+ *	MSG_MON_ERROR.  core sends it again for every live monitor when
+ *	syncd (re)starts.
+ *   IPC_MSG_MON_STOP  {mon: uint}
+ *	The monitor's stream ended; the last one of a filter
+ *	unsubscribes.  Unknown ids are ignored (syncd may have dropped
+ *	it already).
+ *
+ * syncd -> core
+ *   IPC_MSG_SENT      id = session: {seq: int, [error: str]}
+ *	Published, or why not: standalone, a bad topic, too large
+ *	(kv.server.max_msg), the broker not connected or its backlog
+ *	full.  Nothing is queued for later: the client knows at once.
+ *   IPC_MSG_MON_ERROR {mon: uint, error: str}
+ *	The monitor is dead (standalone, a bad filter, too many
+ *	monitors, the broker refused the subscription); syncd forgot it.
+ *   IPC_MSG_RECV      {mons: [uint, ...], topic: str, payload: bin,
+ *		        [error: str]}
+ *	A message for these monitors; error: the payload is not one
+ *	valid MsgPack object (checked with mpval), with the reason as the
+ *	original's decoder exception.  Dropped while core's channel is
+ *	over its backlog limit.
+ *
+ * While the broker is down, monitors stay and are subscribed again on
+ * reconnection (messages meanwhile are lost, as QoS 0 goes); sends fail.
  */
 #ifndef MOAT_SYNCD_H
 #define MOAT_SYNCD_H
@@ -112,5 +151,20 @@ void	sync_shutdown(void);
 void	sync_peer_up(int role, struct ipc_chan *);
 void	sync_peer_down(int role);
 int	sync_dispatch(int from, struct ipc_chan *, struct ipc_msg *);
+
+/* sync.c: the channel to core once it speaks sync, else NULL. */
+struct ipc_chan *sync_core(void);
+
+/* pass.c: msg_send / msg_monitor (IPC_MSG_*). */
+void	pass_configure(int standalone, size_t max_msg);
+int	pass_dispatch(struct ipc_chan *core, struct ipc_msg *,
+	    const msgpack_object *, const char **why);
+void	pass_up(void);			/* the broker is connected */
+void	pass_down(void);		/* ... lost */
+void	pass_core_down(void);		/* core's monitors are gone */
+void	pass_message(const char *topic, const uint8_t *, size_t,
+	    const uint32_t *subids, unsigned n, void *arg);
+void	pass_suback(int mid, int ok, void *arg);
+void	pass_shutdown(void);
 
 #endif
