@@ -261,7 +261,10 @@ decode_error(const uint8_t *p, size_t len, char *buf, size_t buflen)
 	const char	*why = NULL;
 	size_t		 objlen;
 
+	/* as big as a message may be: too long is incomplete, as for Python */
 	lim.max_size = len > P.max_msg ? len : P.max_msg;
+	lim.max_strlen = lim.max_binlen = lim.max_extlen =
+	    lim.max_size > UINT32_MAX ? UINT32_MAX : (uint32_t)lim.max_size;
 	switch (mpval_scan(p, len, &lim, &objlen, &why)) {
 	case MPVAL_OK:
 		return objlen == len ? NULL :

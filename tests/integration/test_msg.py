@@ -10,6 +10,7 @@ standalone server.
 """
 import os
 import re
+import signal
 import socket
 import sys
 
@@ -66,9 +67,12 @@ def sent(c, topic, **kw):
 
 def until_seen(sender, topic, mc, seq, probe=("probe",)):
     """Send probes until the monitor (mc, seq) gets one: from then on its
-    subscription is live.  Returns the probe item."""
+    subscription is live.  Returns the probe item.  A probe the sender
+    cannot send yet (its broker connection coming back) is retried."""
     def got():
-        sent(sender, topic, data=list(probe))
+        if "error" in sender.call("msg_send", topic=topic,
+                                  data=list(probe)):
+            return None
         try:
             m = mc.recv_seq(seq, 0.3)
         except socket.timeout:
@@ -235,6 +239,36 @@ def slow_monitor_is_ended():
         assert fast.recv_seq(f, 5)["data"] == "after"
         for c in (c1, fast, slow):
             c.close()
+
+
+@test
+def broker_and_syncd_outages():
+    """Broker down: sends fail with an error, monitors stay and work again
+    once it is back.  syncd killed: pending sends are answered, monitors
+    are subscribed again by its successor."""
+    with Pair() as p:
+        s1, s2 = p.servers
+        c1, c2 = Client(s1.port), Client(s2.port)
+        mon = monitor(c2, ("out", "x"))
+        until_seen(c1, ("out", "x"), c2, mon)
+        p.broker.kill()
+        s1.wait_log("mqtt: connection to", 10)
+        r = c1.call("msg_send", topic=("out", "x"), data=1)
+        assert r.get("error") == \
+            "RuntimeError('the MQTT broker is not connected')", r
+        p.broker.start()
+        until_seen(c1, ("out", "x"), c2, mon)		# subscribed again
+        # syncd of the monitoring server dies and is restarted
+        old = s2.children()["syncd"]
+        os.kill(old, signal.SIGKILL)
+        wait_for(lambda: s2.children().get("syncd") not in (None, old), 10,
+                 what="a new syncd")
+        until_seen(c1, ("out", "x"), c2, mon)
+        sent(c1, ("out", "x"), data="after")
+        assert c2.recv_seq(mon, 5)["data"] == "after"
+        stop(c2, mon)
+        c1.close()
+        c2.close()
 
 
 @test
