@@ -44,6 +44,8 @@ static struct {
 	struct event		*ev_read, *ev_write, *ev_misc, *ev_retry;
 	int			 fd;		/* watched, or -1 */
 	int			 sub_mid;	/* the sync SUBSCRIBE */
+	uint32_t		 sync_alias;	/* a pass subscription on the
+						   sync filter, or 0 */
 	int			 up;		/* subscribed */
 	int			 connecting;
 	int			 stopping;
@@ -89,6 +91,13 @@ mqtt_subscribe(const char *filter, uint32_t subid, int *mid)
 
 	if (!M.up)
 		return -1;
+	if (strcmp(filter, M.sub) == 0) {
+		/* the same filter again would replace the sync subscription
+		   (and its identifier): share it instead */
+		M.sync_alias = subid;
+		*mid = 0;
+		return 0;
+	}
 	if ((rc = subscribe_id(filter, subid, mid)) != MOSQ_ERR_SUCCESS) {
 		log_warnx("mqtt: subscribe %s: %s", filter,
 		    mosquitto_strerror(rc));
@@ -101,6 +110,10 @@ mqtt_subscribe(const char *filter, uint32_t subid, int *mid)
 void
 mqtt_unsubscribe(const char *filter)
 {
+	if (strcmp(filter, M.sub) == 0) {
+		M.sync_alias = 0;
+		return;
+	}
 	if (!M.up || mosquitto_unsubscribe(M.mosq, NULL, filter) !=
 	    MOSQ_ERR_SUCCESS)
 		return;
@@ -195,6 +208,8 @@ on_message(struct mosquitto *mosq, void *arg,
 		else if (n < MQTT_SUBIDS_MAX)
 			ids[n++] = v;
 	}
+	if (sync && M.sync_alias && n < MQTT_SUBIDS_MAX)
+		ids[n++] = M.sync_alias;
 	if (!sync && n == 0) {
 		(void)mosquitto_topic_matches_sub(M.sub, msg->topic, &match);
 		sync = match;

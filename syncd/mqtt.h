@@ -63,7 +63,9 @@ int	mqtt_is_up(void);
 /*
  * Subscribe (QoS 0) with subscription identifier subid (> 1); *mid is
  * the packet id the suback hook reports.  -1 if not connected (the
- * caller subscribes again from its up hook).
+ * caller subscribes again from its up hook).  The sync filter itself is
+ * not subscribed twice (that would replace it): its messages go to the
+ * pass hook with subid as well, and *mid is 0 (no suback follows).
  */
 int	mqtt_subscribe(const char *filter, uint32_t subid, int *mid);
 void	mqtt_unsubscribe(const char *filter);

@@ -158,6 +158,18 @@ def wildcards_and_root():
         m = wait_for(lambda: c2.recv_seq(upd, 5), 10)
         assert m["topic"] == ["moat", "kv", "update"], m
         assert m["data"]["node"] == "s1" and m["data"]["value"] == "v", m
+        assert c2.nothing(0.5)		# once, though <root>/# overlaps
+        # ... and the overlap gives syncd nothing twice either
+        mon = monitor(c2, [":", "#"])
+        until_seen(c1, [":probe"], c2, mon)
+        r = c1.call("set_value", path=Path("k2"), value="v2")
+        assert "error" not in r, r
+        converged = lambda: c2.call("get_value", path=Path("k2")).get(
+            "value") == "v2"
+        wait_for(converged, 10, what="k2 at s2")
+        for s in (s1, s2):
+            assert "another server uses the node name" not in s.logtext()
+            assert "bad update" not in s.logtext()
         c1.close()
         c2.close()
 
