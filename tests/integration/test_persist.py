@@ -155,11 +155,15 @@ def restart_keeps_the_tree():
             assert dump(d) == before
             c = connect(d)
             r = c.call("set_value", path=Path("after"), value=1, nchain=1)
-            assert r["chain"]["tick"] == before[1]["p1"] + 1, r
+            tick = r["chain"]["tick"]
+            assert tick == before[1]["p1"] + 1, r
             before = dump(d)
             kill_all(d)
         with running(name="p1", state=sdir) as d:
             assert dump(d) == before
+            # the loaded entries are in the (node, tick) index too
+            g = connect(d).call("get_value", node="p1", tick=tick)
+            assert g["value"] == 1 and g["path"] == Path("after"), g
 
 
 def kill_core_while_writing(policy, kills=4, batch=16, args=()):
