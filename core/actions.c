@@ -7,8 +7,10 @@
  * error texts are the original's exception reprs.  Values compare as
  * packed bytes (clients encode canonically, so equal values are equal
  * bytes).  get_value by node and tick asks the tree's (node, tick)
- * index (tree_find_event()) instead of walking the tree.
+ * index (tree_find_event(), built by the first such request) instead
+ * of walking the tree.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,7 +185,10 @@ get_by_event(struct ctx *c)
 		return;
 	}
 	if ((found = tree_find_event(core.tree, idx, (uint64_t)tick)) == NULL) {
-		ctx_error(c, "KeyError(%lld)", (long long)tick);
+		if (errno == ENOMEM)
+			ctx_error(c, "MemoryError()");
+		else
+			ctx_error(c, "KeyError(%lld)", (long long)tick);
 		return;
 	}
 	rep_begin(c->r);

@@ -42,6 +42,13 @@ tickidx_init(struct tickidx *x, tickidx_chain_fn chain_of)
 	x->slot = NULL;
 	x->size = x->used = x->dead = 0;
 	x->chain_of = chain_of;
+	x->on = 0;
+}
+
+void
+tickidx_start(struct tickidx *x)
+{
+	x->on = 1;
 }
 
 void
@@ -50,6 +57,7 @@ tickidx_free(struct tickidx *x)
 	free(x->slot);
 	x->slot = NULL;
 	x->size = x->used = x->dead = 0;
+	x->on = 0;
 }
 
 size_t
@@ -106,7 +114,7 @@ tickidx_reserve(struct tickidx *x, size_t more)
 	size_t		 i;
 	unsigned	 k;
 
-	if ((x->used + x->dead + more) * 4 <= x->size * 3)
+	if (!x->on || (x->used + x->dead + more) * 4 <= x->size * 3)
 		return 0;
 	nx.size = x->size > 0 ? x->size : MINSIZE;
 	while ((x->used + more) * 2 > nx.size)
@@ -134,7 +142,7 @@ tickidx_add(struct tickidx *x, void *item, struct chain c)
 {
 	unsigned	 k;
 
-	for (k = 0; k < c.n; k++)
+	for (k = 0; x->on && k < c.n; k++)
 		put(x, item, &c.link[k]);
 }
 

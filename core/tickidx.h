@@ -14,7 +14,10 @@
  * read back from the entry's chain.  Open addressing, linear probing,
  * removed slots marked and swept by the next rebuild; at most 3/4 full.
  * So a link costs 10.7 to 21.3 bytes, 16.8 at a million one-link
- * entries.  Functions returning int give 0, or -1 with errno set.
+ * entries: a fifth more memory for a server, so the tree builds the
+ * index only when the first such question comes (sync recovery is the
+ * one that asks) and keeps it from then on.  Functions returning int
+ * give 0, or -1 with errno set.
  */
 #ifndef MOAT_TICKIDX_H
 #define MOAT_TICKIDX_H
@@ -32,9 +35,15 @@ struct tickidx {
 	size_t		  size;		/* a power of 2, or 0 */
 	size_t		  used, dead;	/* live slots, removed slots */
 	tickidx_chain_fn  chain_of;
+	int		  on;		/* kept up to date */
 };
 
+/*
+ * Off after init: reserve, add, del and move do nothing until start
+ * (then the owner adds every item).  free turns it off again.
+ */
 void	 tickidx_init(struct tickidx *, tickidx_chain_fn);
+void	 tickidx_start(struct tickidx *);
 void	 tickidx_free(struct tickidx *);
 size_t	 tickidx_mem(const struct tickidx *);
 

@@ -24,17 +24,18 @@
  * tree per parent would need 24-32 bytes of links in every entry; a
  * sorted array is O(n) per insert, hopeless at a million.
  *
- * Every chain link also has a slot in the (node, tick) index
- * (tickidx.c), so that get_value by node and tick needs no walk:
- * entry_update() drops the old links (by address, after any realloc)
- * and adds the new ones, a move re-points them, a purge drops them.
- * A slot is one 8-byte pointer in a table kept at most 3/4 full.
+ * Once tree_find_event() has been asked (get_value by node and tick),
+ * every chain link also has a slot in the (node, tick) index
+ * (tickidx.c), so that the next answers need no walk: entry_update()
+ * drops the old links (by address, after any realloc) and adds the new
+ * ones, a move re-points them, a purge drops them.  A slot is one
+ * 8-byte pointer in a table kept at most 3/4 full.
  *
  * Measured (check_tree's memory test: 1,000,000 entries ("bench",
  * "key:%06d"), 10-byte str value, one-link chain): 24 + 11 + 10 + 11 =
  * 56 bytes in a 64-byte malloc chunk, plus ~13 bytes of B-tree: 77
  * bytes per entry of RSS inserted in order, 83 in random order; the
- * (node, tick) index adds 16.8 (2^21 slots for 1M links), so 94.
+ * (node, tick) index, once built, adds 16.8 (2^21 slots for 1M links).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -316,10 +317,39 @@ tree_nodes(struct tree *t)
 	return t->nodes;
 }
 
+/* tree_walk() callback: index e's links. */
+static int
+index_one(struct entry *e, const uint8_t *p, size_t len, unsigned depth,
+    void *arg)
+{
+	struct tree	*t = arg;
+
+	if (e->nchain == 0)
+		return 0;
+	if (tickidx_reserve(&t->idx, e->nchain) == -1)
+		return -1;
+	tickidx_add(&t->idx, e, entry_chain(e));
+	return 0;
+}
+
 struct entry *
 tree_find_event(struct tree *t, uint32_t node, uint64_t tick)
 {
-	return tickidx_find(&t->idx, node, tick);
+	struct entry	*e;
+
+	/* Built on first use: a server nobody asks pays nothing. */
+	if (!t->idx.on) {
+		tickidx_start(&t->idx);
+		if (tree_walk(t, NULL, 0, 0, TREE_DEPTH_ANY, TREE_WALK_EMPTY,
+		    index_one, t) != 0) {
+			tickidx_free(&t->idx);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	if ((e = tickidx_find(&t->idx, node, tick)) == NULL)
+		errno = ENOENT;
+	return e;
 }
 
 struct entry *
@@ -664,7 +694,7 @@ check_one(struct entry *e, const uint8_t *p, size_t len, unsigned depth,
 			return 1;
 	/* (node, tick) can be in two chains (tests do that), so the
 	   index may answer with the other entry; but with one. */
-	for (i = 0; i < e->nchain; i++)
+	for (i = 0; cs->t->idx.on && i < e->nchain; i++)
 		if (tickidx_find(&cs->t->idx, links(e)[i].node,
 		    links(e)[i].tick) == NULL)
 			return 1;
@@ -684,5 +714,5 @@ tree_check(struct tree *t)
 	    check_one, &cs) != 0)
 		return -1;
 	return cs.n == t->count + 1 && cs.values == t->nvalues &&
-	    cs.links == t->idx.used ? 0 : -1;
+	    (!t->idx.on || cs.links == t->idx.used) ? 0 : -1;
 }

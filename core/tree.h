@@ -67,10 +67,12 @@ int		 tree_check(struct tree *);
 
 /*
  * The entry whose chain holds the change `tick' of `node' (a
- * tombstone's too), or NULL: O(1) through an index of every chain link
- * (tickidx.h) that every change, move and purge keeps up to date.  A
- * tick the same node has overwritten since, or one cut off the end of
- * the chain, is not found, as the original's Node.entries forgets it.
+ * tombstone's too), or NULL (errno ENOENT, or ENOMEM).  The first call
+ * builds an index of every chain link (tickidx.h, O(n), ~17 bytes a
+ * link) that every change, move and purge keeps up to date from then
+ * on, so later calls are O(1).  A tick the same node has overwritten
+ * since, or one cut off the end of the chain, is not found, as the
+ * original's Node.entries forgets it.
  */
 struct entry	*tree_find_event(struct tree *, uint32_t, uint64_t);
 

@@ -3,9 +3,10 @@
  * node and tick (tree_find_event()): it finds exactly what the chains
  * hold - through overwrites by the same and other nodes, chains cut to
  * their length, tombstones, purges, entries that move in memory as they
- * grow or get children, whole chains installed as a load does, and a
- * long random run checked against a walk of the whole tree (what the
- * server did before it had the index).
+ * grow or get children, whole chains installed as a load does, and
+ * long random runs checked against a walk of the whole tree (what the
+ * server did before it had the index), with the index there from the
+ * start or built by a first question late in the run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -238,9 +239,11 @@ END_TEST
  * event is found at its entry (or not at all once purged); every 2000
  * steps a walk of the whole tree (what the server did before it had
  * the index) finds every chain link through the index, and every event
- * ever made that the index finds is in the chain it points to.
+ * ever made that the index finds is in the chain it points to.  Nothing
+ * asks before step first_ask, so the index does not exist until then.
  */
-START_TEST(random_run_agrees_with_a_walk)
+static void
+random_run(unsigned first_ask)
 {
 	enum { KEYS = 3000, STEPS = 40000, NODES = 4 };
 	struct tree	*t = tree_new(3);
@@ -275,6 +278,8 @@ START_TEST(random_run_agrees_with_a_walk)
 			val[(r >> 16) % (sizeof(val) - 1)] = '\0';
 			(void)set(t, k, val, node[n], tick[n]);
 		}
+		if (i < first_ask)
+			continue;
 		e = at(t, k);
 		ck_assert_ptr_eq(tree_find_event(t, evnode[i], evtick[i]), e);
 		if (i % 2000 != 1999)
@@ -300,9 +305,21 @@ START_TEST(random_run_agrees_with_a_walk)
 	free(evtick);
 	tree_free(t);
 }
+
+START_TEST(random_run_agrees_with_a_walk)
+{
+	random_run(0);
+}
+END_TEST
+
+/* The index is built on the first question, over what is there then. */
+START_TEST(index_built_late_then_kept)
+{
+	random_run(25000);
+}
 END_TEST
 
 TU_MAIN("tickidx", 300, overwrites_and_chain_length,
     tombstones_purges_and_moves, parents_moved_by_a_first_child,
-    installed_chains,
-    random_run_agrees_with_a_walk)
+    installed_chains, random_run_agrees_with_a_walk,
+    index_built_late_then_kept)

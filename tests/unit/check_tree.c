@@ -788,6 +788,13 @@ START_TEST(memory_per_entry)
 	    "1-link chain: %.1f bytes/entry RSS, %.1f accounted\n",
 	    (double)(after - before) / BIG, acct);
 	ck_assert(acct < 130);
+	/* What the (node, tick) index adds once get_value by tick asks. */
+	snprintf((char *)path + 7, 11, "key:%06u", 500000);
+	ck_assert_ptr_eq(tree_find_event(t, 0, 500001),
+	    tree_lookup(t, path, 17));
+	printf("tree: the same with its (node, tick) index: +%.1f bytes/entry "
+	    "RSS, +%.1f accounted\n", (double)(rss_bytes() - after) / BIG,
+	    (double)tree_mem_bytes(t) / tree_count(t) - acct);
 	tree_free(t);
 }
 END_TEST
