@@ -166,7 +166,6 @@ get_by_event(struct ctx *c)
 {
 	struct entry	*found;
 	const char	*node;
-	const uint8_t	*v;
 	uint8_t		*buf;
 	size_t		 nlen, len;
 	int64_t		 tick, nchain;
@@ -192,13 +191,7 @@ get_by_event(struct ctx *c)
 		return;
 	}
 	rep_begin(c->r);
-	if (entry_has_value(found)) {
-		v = entry_value(found, &len);
-		rep_key(c->r, "value");
-		rep_raw(c->r, v, len);
-	}
-	pack_chain(c, found, (unsigned)nchain);
-	rep_tock(c->r, entry_tock(found));
+	rep_entry(c->r, found, (unsigned)nchain, tree_nodes(core.tree));
 	len = entry_path(found, NULL, 0);
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		fatal("malloc");
@@ -220,8 +213,6 @@ static void
 act_get_value(struct ctx *c)
 {
 	struct entry	*e = NULL;
-	const uint8_t	*v;
-	size_t		 vlen;
 	int64_t		 nchain;
 	int		 rc;
 
@@ -241,13 +232,7 @@ act_get_value(struct ctx *c)
 		ctx_finish(c);
 		return;
 	}
-	if (entry_has_value(e)) {
-		v = entry_value(e, &vlen);
-		rep_key(c->r, "value");
-		rep_raw(c->r, v, vlen);
-	}
-	pack_chain(c, e, (unsigned)nchain);
-	rep_tock(c->r, entry_tock(e));
+	rep_entry(c->r, e, (unsigned)nchain, tree_nodes(core.tree));
 	ctx_finish(c);
 }
 
