@@ -108,9 +108,12 @@ $(B)/.dir:
 	$(CC) -c -o $(B)/.empty.o $(B)/.empty.c
 	touch $@
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(MODLIBS) $(LIBMOAT)
+# Every suite links tests/unit/testutil.c: its main() and shared fixtures.
+UNIT_UTIL   = $(B)/tests/unit/testutil.o
+$(B)/tests/%: $(B)/tests/unit/%.o $(UNIT_UTIL) $(MODLIBS) $(LIBMOAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(MODLIBS) $(LIBMOAT) \
+	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_UTIL) \
+	    -Wl,--start-group $(MODLIBS) $(LIBMOAT) \
 	    -Wl,--end-group $(call pkglibs,$(PKG_TEST)) -lm
 
 # Stand-in programs the integration tests run in place of a child.

@@ -23,13 +23,4 @@ static const struct child_ops authd_ops = {
 	.dispatch = authd_dispatch,
 };
 
-MOAT_CHILD_SANITIZER_OPTIONS
-
-int
-main(int argc, char **argv)
-{
-	struct child_ops ops = authd_ops;
-
-	ops.nrules = authd_nrules;
-	return proc_child_main(argc, argv, &ops);
-}
+MOAT_CHILD_MAIN(authd_ops, authd_nrules)

@@ -6,8 +6,11 @@
  * ORIGINAL-ON-THE-WIRE.md): values are copied as stored, packed; the
  * error texts are the original's exception reprs.  Values compare as
  * packed bytes (clients encode canonically, so equal values are equal
- * bytes).
+ * bytes).  get_value by node and tick asks the tree's (node, tick)
+ * index (tree_find_event(), built by the first such request) instead
+ * of walking the tree.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,38 +158,19 @@ value_is(struct entry *e, const uint8_t *v, size_t vlen)
 	return len == vlen && memcmp(cur, v, len) == 0;
 }
 
-/* get_value by (node, tick): the entry whose chain holds that event. */
-struct find_event {
-	uint32_t	 node;
-	uint64_t	 tick;
-	struct entry	*found;
-};
-
-static int
-find_event_visit(struct entry *e, const uint8_t *p, size_t len,
-    unsigned depth, void *arg)
-{
-	struct find_event *fe = arg;
-	struct chain	 c = entry_chain(e);
-	unsigned	 i;
-
-	for (i = 0; i < c.n; i++)
-		if (c.link[i].node == fe->node && c.link[i].tick == fe->tick) {
-			fe->found = e;
-			return 1;
-		}
-	return 0;
-}
-
+/*
+ * get_value by (node, tick): the entry whose chain holds that event,
+ * from the tree's (node, tick) index (tree_find_event()), not a walk.
+ */
 static void
 get_by_event(struct ctx *c)
 {
-	struct find_event fe;
+	struct entry	*found;
 	const char	*node;
-	const uint8_t	*v;
 	uint8_t		*buf;
 	size_t		 nlen, len;
 	int64_t		 tick, nchain;
+	uint32_t	 idx;
 
 	if (req_str(c->rq, F_NODE, &node, &nlen) != REQ_OK) {
 		ctx_error(c, "TypeError('node must be a string')");
@@ -195,33 +179,24 @@ get_by_event(struct ctx *c)
 	if (ctx_int(c, F_TICK, -1, &tick) == -1 ||
 	    ctx_nchain(c, 0, &nchain) == -1)
 		return;
-	fe.node = nodetab_find(tree_nodes(core.tree), node, nlen);
-	fe.tick = (uint64_t)tick;
-	fe.found = NULL;
-	if (fe.node == NODE_NONE) {
+	idx = nodetab_find(tree_nodes(core.tree), node, nlen);
+	if (idx == NODE_NONE) {
 		ctx_error(c, "KeyError('%.*s')", (int)nlen, node);
 		return;
 	}
-	/* O(n); only sync recovery asks.  A per-node tick index can come
-	   with syncd if it turns out to ask often. */
-	(void)tree_walk(core.tree, NULL, 0, 0, TREE_DEPTH_ANY, TREE_WALK_EMPTY,
-	    find_event_visit, &fe);
-	if (fe.found == NULL) {
-		ctx_error(c, "KeyError(%lld)", (long long)tick);
+	if ((found = tree_find_event(core.tree, idx, (uint64_t)tick)) == NULL) {
+		if (errno == ENOMEM)
+			ctx_error(c, "MemoryError()");
+		else
+			ctx_error(c, "KeyError(%lld)", (long long)tick);
 		return;
 	}
 	rep_begin(c->r);
-	if (entry_has_value(fe.found)) {
-		v = entry_value(fe.found, &len);
-		rep_key(c->r, "value");
-		rep_raw(c->r, v, len);
-	}
-	pack_chain(c, fe.found, (unsigned)nchain);
-	rep_tock(c->r, entry_tock(fe.found));
-	len = entry_path(fe.found, NULL, 0);
+	rep_entry(c->r, found, (unsigned)nchain, tree_nodes(core.tree));
+	len = entry_path(found, NULL, 0);
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		fatal("malloc");
-	entry_path(fe.found, buf, len);
+	entry_path(found, buf, len);
 	rep_key(c->r, "path");
 	if (c->s->chroot && len >= c->s->root.len &&
 	    memcmp(buf, c->s->root.data, c->s->root.len) == 0)
@@ -239,8 +214,6 @@ static void
 act_get_value(struct ctx *c)
 {
 	struct entry	*e = NULL;
-	const uint8_t	*v;
-	size_t		 vlen;
 	int64_t		 nchain;
 	int		 rc;
 
@@ -260,13 +233,7 @@ act_get_value(struct ctx *c)
 		ctx_finish(c);
 		return;
 	}
-	if (entry_has_value(e)) {
-		v = entry_value(e, &vlen);
-		rep_key(c->r, "value");
-		rep_raw(c->r, v, vlen);
-	}
-	pack_chain(c, e, (unsigned)nchain);
-	rep_tock(c->r, entry_tock(e));
+	rep_entry(c->r, e, (unsigned)nchain, tree_nodes(core.tree));
 	ctx_finish(c);
 }
 

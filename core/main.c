@@ -149,13 +149,4 @@ static const struct child_ops core_ops = {
 	.shutdown = core_shutdown,
 };
 
-MOAT_CHILD_SANITIZER_OPTIONS
-
-int
-main(int argc, char **argv)
-{
-	struct child_ops ops = core_ops;
-
-	ops.nrules = core_nrules;
-	return proc_child_main(argc, argv, &ops);
-}
+MOAT_CHILD_MAIN(core_ops, core_nrules)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/reply.h"
+#include "core/tree.h"
 #include "lib/log.h"
 
 void
@@ -193,4 +194,21 @@ rep_fields(struct reply *r, const uint8_t *p, size_t len, unsigned nkeys,
 	r->nkeys += nkeys;
 	if (has_tock)
 		r->has_tock = 1;
+}
+
+void
+rep_entry(struct reply *r, const struct entry *e, unsigned nchain,
+    const struct nodetab *nodes)
+{
+	const uint8_t	*v;
+	size_t		 vlen;
+
+	if (entry_has_value(e)) {
+		v = entry_value(e, &vlen);
+		rep_key(r, "value");
+		rep_raw(r, v, vlen);
+	}
+	if (nchain > 0 && entry_chain(e).n > 0)
+		rep_chain(r, "chain", entry_chain(e), nchain, nodes);
+	rep_tock(r, entry_tock(e));
 }

@@ -57,6 +57,13 @@ void	rep_tock(struct reply *, uint64_t);
 void	rep_chain(struct reply *, const char *key, struct chain,
 	    unsigned depth, const struct nodetab *);
 /*
+ * An entry's first fields in every reply that shows one: value (if it
+ * has one), chain (if nchain > 0 and it has one), tock.
+ */
+struct entry;
+void	rep_entry(struct reply *, const struct entry *, unsigned nchain,
+	    const struct nodetab *);
+/*
  * seq (omitted if !has_seq), wseq (if > 0), then tock unless the map
  * has its own: only then is tockfn called, since every read of the
  * server's tock bumps it (see core_tock_read()).

@@ -77,8 +77,6 @@ void
 act_root(struct ctx *c)
 {
 	struct entry	*e;
-	const uint8_t	*v;
-	size_t		 vlen;
 	int		 rc;
 
 	if ((rc = ctx_path(c)) == -1)
@@ -96,15 +94,10 @@ act_root(struct ctx *c)
 	}
 	e = tree_lookup(core.tree, c->s->root.data, c->s->root.len);
 	rep_begin(c->r);
-	if (e && entry_has_value(e)) {
-		v = entry_value(e, &vlen);
-		rep_key(c->r, "value");
-		rep_raw(c->r, v, vlen);
-	}
-	if (e && entry_chain(e).n > 0)
-		rep_chain(c->r, "chain", entry_chain(e), 2,
-		    tree_nodes(core.tree));
-	rep_tock(c->r, e ? entry_tock(e) : 0);
+	if (e != NULL)
+		rep_entry(c->r, e, 2, tree_nodes(core.tree));
+	else
+		rep_tock(c->r, 0);
 	if (c->s->chroot)
 		msgpack_pack_array(rep_key(c->r, "path"), 0);
 	else

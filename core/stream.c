@@ -183,24 +183,6 @@ send_state(struct stream *st, struct reply *r, const char *state)
 	msg_end(st, r);
 }
 
-/* value, chain, tock of an entry: the first fields of every item. */
-static void
-pack_entry(struct reply *r, struct entry *e, unsigned nchain)
-{
-	const uint8_t	*v;
-	size_t		 vlen;
-
-	if (entry_has_value(e)) {
-		v = entry_value(e, &vlen);
-		rep_key(r, "value");
-		rep_raw(r, v, vlen);
-	}
-	if (nchain > 0 && entry_chain(e).n > 0)
-		rep_chain(r, "chain", entry_chain(e), nchain,
-		    tree_nodes(core.tree));
-	rep_tock(r, entry_tock(e));
-}
-
 static void
 send_walk_item(struct stream *st, struct reply *r, struct entry *e)
 {
@@ -209,7 +191,7 @@ send_walk_item(struct stream *st, struct reply *r, struct entry *e)
 
 	p = tree_cursor_path(st->cur, &len);
 	rep_begin(r);
-	pack_entry(r, e, st->o.nchain);
+	rep_entry(r, e, st->o.nchain, tree_nodes(core.tree));
 	rep_short_path(r, &st->prev, p, len);
 	msg_end(st, r);
 }
@@ -641,7 +623,7 @@ stream_watch_event(struct stream *st, const struct change *ch,
 		return;
 	rep_reset(r);
 	rep_begin(r);
-	pack_entry(r, ch->entry, st->o.nchain);
+	rep_entry(r, ch->entry, st->o.nchain, tree_nodes(core.tree));
 	rep_short_path(r, &st->qprev, rel, rellen);
 	queue_item(st, "watch");
 }

@@ -59,10 +59,22 @@ size_t		 tree_mem_bytes(const struct tree *);
 uint64_t	 tree_gen(const struct tree *);
 
 /*
- * Check every child set's order and balance, every parent pointer and
- * the counts: 0 if sound.  O(n), for the tests.
+ * Check every child set's order and balance, every parent pointer,
+ * the counts, and that the (node, tick) index holds every chain link
+ * and nothing else: 0 if sound.  O(n), for the tests.
  */
 int		 tree_check(struct tree *);
+
+/*
+ * The entry whose chain holds the change `tick' of `node' (a
+ * tombstone's too), or NULL (errno ENOENT, or ENOMEM).  The first call
+ * builds an index of every chain link (tickidx.h, O(n), ~17 bytes a
+ * link) that every change, move and purge keeps up to date from then
+ * on, so later calls are O(1).  A tick the same node has overwritten
+ * since, or one cut off the end of the chain, is not found, as the
+ * original's Node.entries forgets it.
+ */
+struct entry	*tree_find_event(struct tree *, uint32_t, uint64_t);
 
 /* Server names: see nodetab_* in chain.h. */
 uint32_t	 tree_node_intern(struct tree *, const char *, size_t);

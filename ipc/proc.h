@@ -1,8 +1,8 @@
 /*
  * proc.h - the common life of a moat-kv child process.
  *
- * Every child's main() fills in a struct child_ops and calls
- * proc_child_main(), which runs the fixed start-up order (close fds,
+ * Every child's main() (MOAT_CHILD_MAIN below) fills in a struct
+ * child_ops and calls proc_child_main(), which runs the fixed start-up order (close fds,
  * drop privileges, seccomp, then the event loop), talks to the master
  * (HELLO, CONFIG, PEER, SETUP_DONE, PING, SHUTDOWN) and hands everything
  * else to the role's own dispatch function.
@@ -76,5 +76,20 @@ unsigned long long proc_rss(void);
 #else
 #define MOAT_CHILD_SANITIZER_OPTIONS
 #endif
+
+/*
+ * A child's whole main(): its ops (a static const struct child_ops)
+ * and the size of its allowlist, which is an extern const (the list is
+ * in its sandbox.c) and so cannot go into a static initialiser.
+ */
+#define MOAT_CHILD_MAIN(role_ops, role_nrules)			\
+	MOAT_CHILD_SANITIZER_OPTIONS					\
+	int main(int argc, char **argv)					\
+	{								\
+		struct child_ops ops_ = (role_ops);			\
+									\
+		ops_.nrules = (role_nrules);				\
+		return proc_child_main(argc, argv, &ops_);		\
+	}
 
 #endif

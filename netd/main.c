@@ -70,21 +70,14 @@ netd_peer_down(int role)
 		session_core_down();
 }
 
-MOAT_CHILD_SANITIZER_OPTIONS
+static const struct child_ops netd_ops = {
+	.role = PROC_NETD,
+	.rules = netd_rules,
+	.configure = session_configure,
+	.peer_up = netd_peer_up,
+	.peer_down = netd_peer_down,
+	.dispatch = netd_dispatch,
+	.shutdown = session_shutdown,
+};
 
-int
-main(int argc, char **argv)
-{
-	struct child_ops ops = {
-		.role = PROC_NETD,
-		.rules = netd_rules,
-		.nrules = netd_nrules,
-		.configure = session_configure,
-		.peer_up = netd_peer_up,
-		.peer_down = netd_peer_down,
-		.dispatch = netd_dispatch,
-		.shutdown = session_shutdown,
-	};
-
-	return proc_child_main(argc, argv, &ops);
-}
+MOAT_CHILD_MAIN(netd_ops, netd_nrules)

@@ -23,13 +23,4 @@ static const struct child_ops runnerd_ops = {
 	.dispatch = runnerd_dispatch,
 };
 
-MOAT_CHILD_SANITIZER_OPTIONS
-
-int
-main(int argc, char **argv)
-{
-	struct child_ops ops = runnerd_ops;
-
-	ops.nrules = runnerd_nrules;
-	return proc_child_main(argc, argv, &ops);
-}
+MOAT_CHILD_MAIN(runnerd_ops, runnerd_nrules)

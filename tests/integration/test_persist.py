@@ -6,6 +6,7 @@ A state file is a MsgPack stream of ext 32 frames (type 'H' header or
 'M' record) whose data is the record plus an 8-byte checksum, so the
 tests read files with plain msgpack: frames() below.
 """
+import contextlib
 import os
 import random
 import shutil
@@ -81,6 +82,56 @@ def fill(c, n, prefix="k"):
     c.call("set_value", path=Path("float"), value=1.5)
 
 
+@contextlib.contextmanager
+def running(**kw):
+    """A Moatd(**kw), cleaned up however the block ends."""
+    d = Moatd(**kw)
+    try:
+        yield d
+    finally:
+        d.cleanup()
+
+
+@contextlib.contextmanager
+def state_dir():
+    """A state directory that outlives the daemons started on it."""
+    sdir = tempfile.mkdtemp(prefix="moat-state-")
+    try:
+        yield sdir
+    finally:
+        shutil.rmtree(sdir, ignore_errors=True)
+
+
+def kill_all(d):
+    """kill -9 of the master and every child at once."""
+    os.killpg(d.pid, signal.SIGKILL)
+    d.proc.wait(5)
+
+
+def newest_wal(sdir):
+    """(name, path) of the newest change log in a state directory."""
+    wal = sorted(n for n in os.listdir(sdir) if n.startswith(".wal."))[-1]
+    return wal, os.path.join(sdir, wal)
+
+
+def write_file(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def flip(data, off, bit):
+    """data with one bit flipped at off."""
+    out = bytearray(data)
+    out[off] ^= bit
+    return out
+
+
+def changes(path):
+    """[(path, value or "DEL")] of the entry records of a state file."""
+    return [(tuple(r["path"]), r.get("value", "DEL"))
+            for r in entries(path)]
+
+
 def ctl(d, *args, check=True):
     p = subprocess.run([os.path.join(BIN, "moatctl"), "-p", str(d.port)] +
                        list(args), capture_output=True, text=True,
@@ -94,34 +145,25 @@ def ctl(d, *args, check=True):
 def restart_keeps_the_tree():
     """Stopped cleanly or killed (master and all), the daemon comes back
     with the same tree, chains, ticks and ranges."""
-    sdir = tempfile.mkdtemp(prefix="moat-state-")
-    try:
-        d = Moatd(name="p1", args=["-i", "root"], state=sdir)
-        try:
+    with state_dir() as sdir:
+        with running(name="p1", args=["-i", "root"], state=sdir) as d:
             c = connect(d)
             fill(c, 60)
             before = dump(d)
             assert d.stop() == 0
-        finally:
-            d.cleanup()
-        d = Moatd(name="p1", state=sdir)
-        try:
+        with running(name="p1", state=sdir) as d:
             assert dump(d) == before
             c = connect(d)
             r = c.call("set_value", path=Path("after"), value=1, nchain=1)
-            assert r["chain"]["tick"] == before[1]["p1"] + 1, r
+            tick = r["chain"]["tick"]
+            assert tick == before[1]["p1"] + 1, r
             before = dump(d)
-            os.killpg(d.pid, signal.SIGKILL)
-            d.proc.wait(5)
-        finally:
-            d.cleanup()
-        d = Moatd(name="p1", state=sdir)
-        try:
+            kill_all(d)
+        with running(name="p1", state=sdir) as d:
             assert dump(d) == before
-        finally:
-            d.cleanup()
-    finally:
-        shutil.rmtree(sdir, ignore_errors=True)
+            # the loaded entries are in the (node, tick) index too
+            g = connect(d).call("get_value", node="p1", tick=tick)
+            assert g["value"] == 1 and g["path"] == Path("after"), g
 
 
 def kill_core_while_writing(policy, kills=4, batch=16, args=()):
@@ -210,8 +252,7 @@ def kill9_core_off():
 
 @test
 def log_dest_incremental_save_stop_and_load():
-    d = Moatd(name="p1", args=["-i", "root"])
-    try:
+    with running(name="p1", args=["-i", "root"]) as d:
         c = connect(d)
         for i in range(10):
             c.call("set_value", path=Path("a", i), value=i)
@@ -238,10 +279,8 @@ def log_dest_incremental_save_stop_and_load():
                                                              "full.state"))]
         assert vals == ["root"] + list(range(15)), vals
         # Incremental files: every change exactly once, in order.
-        i1 = [(tuple(r["path"]), r.get("value", "DEL"))
-              for r in entries(os.path.join(st, "inc1.state"))]
-        i2 = [(tuple(r["path"]), r.get("value", "DEL"))
-              for r in entries(os.path.join(st, "inc2.state"))]
+        i1 = changes(os.path.join(st, "inc1.state"))
+        i2 = changes(os.path.join(st, "inc2.state"))
         assert i1 == [(("a", i), i) for i in range(15, 20)] + \
             [(("a", 3), "DEL")], i1
         assert i2 == [(("a", i), i) for i in range(20, 25)], i2
@@ -283,12 +322,9 @@ def log_dest_incremental_save_stop_and_load():
                 with open(os.path.join(st, n), "rb") as f:
                     out.write(f.read())
         want = [x for x in final[0] if x[0] != ("a", 99)]
-        d2 = Moatd(name="p2", args=["-l", cat])
-        try:
+        with running(name="p2", args=["-l", cat]) as d2:
             got = dump(d2)[0]
             assert sorted(got) == sorted(want), (got, want)
-        finally:
-            d2.cleanup()
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -297,20 +333,12 @@ def log_dest_incremental_save_stop_and_load():
                 os.write(w, f.read())
             os._exit(0)
         os.close(w)
-        try:
-            d3 = Moatd(name="p3", args=["-l", "/dev/fd/%d" % r],
-                       pass_fds=(r,))
+        with running(name="p3", args=["-l", "/dev/fd/%d" % r],
+                     pass_fds=(r,)) as d3:
             os.close(r)
             os.waitpid(pid, 0)
-            try:
-                got = dump(d3)[0]
-                assert sorted(got) == sorted(want)
-            finally:
-                d3.cleanup()
-        finally:
-            pass
-    finally:
-        d.cleanup()
+            got = dump(d3)[0]
+            assert sorted(got) == sorted(want)
 
 
 def pipelined_sets(c, items):
@@ -328,8 +356,7 @@ def pipelined_sets(c, items):
 def log_dest_of_a_big_tree_while_writing():
     """The full state goes out in steps; changes made meanwhile are all
     in the new log, and the reply comes when it is complete."""
-    d = Moatd(name="p1")
-    try:
+    with running(name="p1") as d:
         c = connect(d)
         pipelined_sets(c, [(Path("big", i // 100, i % 100), i)
                            for i in range(12000)])
@@ -342,14 +369,9 @@ def log_dest_of_a_big_tree_while_writing():
         assert c.recv_seq(seq, timeout=30)["result"] is True
         ctl(d, "log", "stop")
         want = dump(d)[0]
-        d2 = Moatd(name="p2", args=["-l", os.path.join(d.state,
-                                                        "big.state")])
-        try:
+        big = os.path.join(d.state, "big.state")
+        with running(name="p2", args=["-l", big]) as d2:
             assert dump(d2)[0] == want
-        finally:
-            d2.cleanup()
-    finally:
-        d.cleanup()
 
 
 def saved_file(d, name="s.state", n=20):
@@ -376,106 +398,70 @@ def offsets(path):
 
 @test
 def damaged_files():
-    d = Moatd(name="p1")
-    try:
+    with running(name="p1") as d:
         path = saved_file(d)
         offs, data = offsets(path)
         # Torn tail: the last entry cut short (and the final state record
         # gone) - a warning, the rest loads.
         assert "nodes" in frames(path)[-1][1]
         torn = os.path.join(d.tmp, "torn.state")
-        with open(torn, "wb") as f:
-            f.write(data[:offs[-1] - 5])
+        write_file(torn, data[:offs[-1] - 5])
         offs.pop()
-        d2 = Moatd(name="p2", args=["-l", torn])
-        try:
+        with running(name="p2", args=["-l", torn]) as d2:
             c = connect(d2)
             r = c.call("get_value", path=Path("d", 18))
             assert r.get("value") == "value 18", r
             assert "value" not in c.call("get_value", path=Path("d", 19))
             d2.wait_log("torn record at offset %d" % offs[-1])
-        finally:
-            d2.cleanup()
         p = ctl(d, "dump", "file", torn)
         assert "torn record at offset %d" % offs[-1] in p.stderr
         # A flipped bit in the middle: loading stops, naming the offset.
         bad = os.path.join(d.tmp, "bad.state")
-        mid = offs[10] + 12
-        flipped = bytearray(data)
-        flipped[mid] ^= 0x10
-        with open(bad, "wb") as f:
-            f.write(flipped)
-        d3 = Moatd(name="p3", args=["-l", bad])
-        try:
+        write_file(bad, flip(data, offs[10] + 12, 0x10))
+        with running(name="p3", args=["-l", bad]) as d3:
             assert d3.proc.wait(15) == 1
             d3.wait_log("damaged record at offset %d" % offs[10])
             assert "cannot load its state: stopping" in d3.logtext()
-        finally:
-            d3.cleanup()
         p = ctl(d, "dump", "file", bad, check=False)
         assert p.returncode == 1
         assert "damaged record at offset %d" % offs[10] in p.stderr
         assert p.stdout.count("---\n") == 10
-    finally:
-        d.cleanup()
 
 
 @test
 def damaged_state_dir():
-    sdir = tempfile.mkdtemp(prefix="moat-state-")
-    try:
-        d = Moatd(name="p1", state=sdir)
-        try:
+    with state_dir() as sdir:
+        with running(name="p1", state=sdir) as d:
             c = connect(d)
             for i in range(30):
                 c.call("set_value", path=Path("x", i), value=i)
-            os.killpg(d.pid, signal.SIGKILL)
-            d.proc.wait(5)
-        finally:
-            d.cleanup()
-        wal = sorted(n for n in os.listdir(sdir) if n.startswith(".wal."))[-1]
-        wpath = os.path.join(sdir, wal)
+            kill_all(d)
+        wal, wpath = newest_wal(sdir)
         offs, data = offsets(wpath)
         # Torn tail of the newest log: truncated with a warning.
-        with open(wpath, "ab") as f:
-            f.write(data[offs[-1]:offs[-1] + 9])
-        d = Moatd(name="p1", state=sdir)
-        try:
+        write_file(wpath, data + data[offs[-1]:offs[-1] + 9])
+        with running(name="p1", state=sdir) as d:
             c = connect(d)
             assert c.call("get_value", path=Path("x", 29))["value"] == 29
             d.wait_log("truncated to %d bytes" % len(data))
             for i in range(30):
                 c.call("set_value", path=Path("y", i), value=i)
-            os.killpg(d.pid, signal.SIGKILL)
-            d.proc.wait(5)
-        finally:
-            d.cleanup()
+            kill_all(d)
         # Damage in the middle of a log: moatd stops, naming it.
-        wal = sorted(n for n in os.listdir(sdir) if n.startswith(".wal."))[-1]
-        wpath = os.path.join(sdir, wal)
+        wal, wpath = newest_wal(sdir)
         offs, data = offsets(wpath)
         assert len(offs) > 20
-        flipped = bytearray(data)
-        flipped[offs[5] + 8] ^= 1
-        with open(wpath, "wb") as f:
-            f.write(flipped)
-        d = Moatd(name="p1", state=sdir)
-        try:
+        write_file(wpath, flip(data, offs[5] + 8, 1))
+        with running(name="p1", state=sdir) as d:
             assert d.proc.wait(15) == 1
             d.wait_log("%s: damaged record at offset %d" % (wal, offs[5]))
-        finally:
-            d.cleanup()
-    finally:
-        shutil.rmtree(sdir, ignore_errors=True)
 
 
 @test
 def compaction_bounds_the_files():
-    sdir = tempfile.mkdtemp(prefix="moat-state-")
-    try:
-        d = Moatd(name="p1", state=sdir,
-                  args=["-C", "kv.server.compact=4096"])
-        try:
+    with state_dir() as sdir:
+        with running(name="p1", state=sdir,
+                     args=["-C", "kv.server.compact=4096"]) as d:
             c = connect(d)
             for i in range(400):
                 c.call("set_value", path=Path("c", i % 20), value="x" * 50)
@@ -490,26 +476,16 @@ def compaction_bounds_the_files():
             assert size < 400 * 90 / 2, size
             before = dump(d)
             assert d.stop() == 0
-        finally:
-            d.cleanup()
-        d = Moatd(name="p1", state=sdir)
-        try:
+        with running(name="p1", state=sdir) as d:
             assert dump(d) == before
-        finally:
-            d.cleanup()
-    finally:
-        shutil.rmtree(sdir, ignore_errors=True)
 
 
 @test
 def memory_mode_writes_nothing():
-    d = Moatd(name="p1", args=["-C", "kv.server.start=memory"])
-    try:
+    with running(name="p1", args=["-C", "kv.server.start=memory"]) as d:
         c = connect(d)
         c.call("set_value", path=Path("m"), value=1)
         assert not [n for n in os.listdir(d.state) if n.startswith(".")]
-    finally:
-        d.cleanup()
 
 
 if __name__ == "__main__":

@@ -586,6 +586,22 @@ def get_value_by_node_and_tick():
     assert g["error"] == "KeyError(%d)" % 10 ** 9, g
     g = c.call("get_value", node="nosuch", tick=1)
     assert g["error"] == "KeyError('nosuch')", g
+    # Overwritten by the same node: its old tick is gone from the chain
+    # (the original supersedes it), the new one finds the new value.
+    r = c.call("set_value", path=Path("test", "ev"), value="F", nchain=1)
+    tick2 = r["chain"]["tick"]
+    g = c.call("get_value", node="s1", tick=tick)
+    assert g["error"] == "KeyError(%d)" % tick, g
+    g = c.call("get_value", node="s1", tick=tick2)
+    assert g["value"] == "F" and g["path"] == Path("test", "ev"), g
+    # Deleted: the tombstone is found by the deleting tick, valueless.
+    r = c.call("delete_value", path=Path("test", "ev"), nchain=1)
+    tick3 = r["chain"]["tick"]
+    g = c.call("get_value", node="s1", tick=tick3, nchain=1)
+    assert "value" not in g and g["path"] == Path("test", "ev"), g
+    assert g["chain"]["tick"] == tick3, g
+    g = c.call("get_value", node="s1", tick=tick2)
+    assert g["error"] == "KeyError(%d)" % tick2, g
     c.close()
 
 

@@ -16,6 +16,7 @@
 #include <check.h>
 
 #include "syncd/actor.h"
+#include "tests/unit/testutil.h"
 
 #define MAXA	6
 #define QMAX	256
@@ -159,6 +160,15 @@ sim_drain(struct sim *s, int drop)
 			if (s->n[i].net == m->net)
 				actor_input(s->n[i].a, &m->m, s->now);
 	}
+}
+
+/* One actor, started; its first messages delivered or (drop) lost. */
+static void
+sim_lone(struct sim *s, int drop)
+{
+	sim_init(s, 1);
+	actor_start(s->n[0].a, s->now);
+	sim_drain(s, drop);
 }
 
 static void
@@ -366,9 +376,7 @@ START_TEST(fresh_node_finds_ready_peers)
 {
 	struct sim	 s;
 
-	sim_init(&s, 1);	/* not ready: no value */
-	actor_start(s.n[0].a, s.now);
-	sim_drain(&s, 0);
+	sim_lone(&s, 0);	/* not ready: no value */
 	inject_ping(s.n[0].a, "peer", 1, 50, "peer", "n0", s.now + 1);
 	ck_assert_int_eq(s.n[0].ngood, 1);
 	ck_assert_uint_eq(s.n[0].last_good.remote.n, 1);
@@ -410,9 +418,7 @@ START_TEST(duplicate_name_and_missing_echo)
 	struct sim	 s;
 	struct amsg	*m = calloc(1, sizeof(*m));
 
-	sim_init(&s, 1);
-	actor_start(s.n[0].a, s.now);
-	sim_drain(&s, 0);
+	sim_lone(&s, 0);
 	m->t = AMSG_INIT;
 	strcpy(m->node, "n0");
 	actor_input(s.n[0].a, m, s.now + 1);
@@ -420,9 +426,7 @@ START_TEST(duplicate_name_and_missing_echo)
 	sim_free(&s);
 
 	/* a broker that does not echo: carry on after the deadline */
-	sim_init(&s, 1);
-	actor_start(s.n[0].a, s.now);
-	sim_drain(&s, 1);
+	sim_lone(&s, 1);
 	ck_assert_double_le(actor_next(s.n[0].a), s.now + 10 + 2 * 2);
 	sim_run(&s, s.now + 15);
 	ck_assert_int_eq(s.n[0].ntimeout, 1);
@@ -437,9 +441,7 @@ START_TEST(newer_config_is_adopted)
 	struct sim	 s;
 	struct amsg	*m = calloc(1, sizeof(*m));
 
-	sim_init(&s, 1);
-	actor_start(s.n[0].a, s.now);
-	sim_drain(&s, 0);
+	sim_lone(&s, 0);
 	m->t = AMSG_VERS;
 	strcpy(m->node, "other");
 	m->cfg = (struct actor_cfg){ 20, 3, 5, 4, 10, 2, 0 };
@@ -477,28 +479,8 @@ START_TEST(passive_actor_only_listens)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("actor");
-	TCase		*tc = tcase_create("actor");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, nodelist_moves_to_front);
-	tcase_add_test(tc, startup_sequence);
-	tcase_add_test(tc, single_node_rhythm);
-	tcase_add_test(tc, group_has_one_leader_at_a_time);
-	tcase_add_test(tc, healed_split_is_detected);
-	tcase_add_test(tc, fresh_node_finds_ready_peers);
-	tcase_add_test(tc, better_ping_wins_a_collision);
-	tcase_add_test(tc, duplicate_name_and_missing_echo);
-	tcase_add_test(tc, newer_config_is_adopted);
-	tcase_add_test(tc, passive_actor_only_listens);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("actor", 0, nodelist_moves_to_front, startup_sequence,
+    single_node_rhythm, group_has_one_leader_at_a_time,
+    healed_split_is_detected, fresh_node_finds_ready_peers,
+    better_ping_wins_a_collision, duplicate_name_and_missing_echo,
+    newer_config_is_adopted, passive_actor_only_listens)

@@ -13,6 +13,7 @@
 #include "cli/adddate.h"
 #include "lib/literal.h"
 #include "lib/pathfmt.h"
+#include "tests/unit/testutil.h"
 
 /* 2026-12-02 12:00:00 UTC */
 #define NOW	1796212800
@@ -90,20 +91,4 @@ START_TEST(left_alone)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("adddate");
-	TCase		*tc = tcase_create("adddate");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, dates);
-	tcase_add_test(tc, left_alone);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("adddate", 0, dates, left_alone)

@@ -12,6 +12,7 @@
 #include "cli/attrset.h"
 #include "lib/literal.h"
 #include "lib/pathfmt.h"
+#include "tests/unit/testutil.h"
 
 /* Python literal text of a packed value, as repr() prints it. */
 static char *
@@ -176,23 +177,5 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("attrset");
-	TCase		*tc = tcase_create("attrset");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, tutorial);
-	tcase_add_test(tc, whole_value);
-	tcase_add_test(tc, keys);
-	tcase_add_test(tc, order_and_conflicts);
-	tcase_add_test(tc, bad_arguments);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("attrset", 0, tutorial, whole_value, keys, order_and_conflicts,
+    bad_arguments)

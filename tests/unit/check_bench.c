@@ -14,6 +14,7 @@
 
 #include "cli/bench.h"
 #include "cli/histogram.h"
+#include "tests/unit/testutil.h"
 
 #define NARGS(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -270,25 +271,13 @@ END_TEST
 int
 main(void)
 {
-	Suite		*s = suite_create("bench");
-	TCase		*tc = tcase_create("bench");
-	SRunner		*sr;
-	int		 nfail;
+	Suite	*s = suite_create("bench");
+	TCase	*tc = tu_tcase(s, "bench", 0, TU_TESTS(test_defaults,
+		    test_all_options, test_tests_list, test_hist_layout,
+		    test_hist_exact, test_hist_large, test_hist_merge,
+		    test_csv));
 
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_all_options);
-	tcase_add_test(tc, test_tests_list);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) /
 	    sizeof(bad[0])));
-	tcase_add_test(tc, test_hist_layout);
-	tcase_add_test(tc, test_hist_exact);
-	tcase_add_test(tc, test_hist_large);
-	tcase_add_test(tc, test_hist_merge);
-	tcase_add_test(tc, test_csv);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail ? EXIT_FAILURE : 0;
+	return tu_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include "core/chain.h"
 #include "core/tree.h"
+#include "tests/unit/testutil.h"
 
 #define K	((const uint8_t *)"\xa1k")	/* the path ("k") */
 
@@ -293,30 +294,6 @@ START_TEST(entry_chains_and_tombstones)
 }
 END_TEST
 
-static Suite *
-chain_suite(void)
-{
-	Suite	*s = suite_create("chain");
-	TCase	*tc = tcase_create("core");
-
-	tcase_add_test(tc, add_dedups_and_truncates);
-	tcase_add_test(tc, compare);
-	tcase_add_test(tc, tiebreak_by_tick_then_name);
-	tcase_add_test(tc, symmetry);
-	tcase_add_test(tc, node_table);
-	tcase_add_test(tc, entry_chains_and_tombstones);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(chain_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("chain", 0, add_dedups_and_truncates, compare,
+    tiebreak_by_tick_then_name, symmetry, node_table,
+    entry_chains_and_tombstones)

@@ -13,6 +13,7 @@
 #include "lib/conf.h"
 #include "lib/confyaml.h"
 #include "lib/mp.h"
+#include "tests/unit/testutil.h"
 
 static char	 tmpl[] = "/tmp/moat-conf-XXXXXX";
 
@@ -227,24 +228,5 @@ START_TEST(deep_nesting_rejected)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("conf");
-	TCase	*tc = tcase_create("conf");
-	SRunner	*sr;
-	int	 nfail;
-
-	tcase_add_test(tc, defaults);
-	tcase_add_test(tc, file_merges_deeply);
-	tcase_add_test(tc, overrides);
-	tcase_add_test(tc, errors_name_the_key);
-	tcase_add_test(tc, hostile_files);
-	tcase_add_test(tc, deep_nesting_rejected);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TU_MAIN("conf", 0, defaults, file_merges_deeply, overrides,
+    errors_name_the_key, hostile_files, deep_nesting_rejected)

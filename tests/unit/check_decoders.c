@@ -19,6 +19,7 @@
 #include "ipc/proc.h"
 #include "lib/mpval.h"
 #include "lib/record.h"
+#include "tests/unit/testutil.h"
 
 typedef void	(*decode_fn)(const uint8_t *, size_t);
 
@@ -134,15 +135,22 @@ pack_request(struct mpbuf *b)
 	mp_pack_kv_int(&pk, "nchain", 2);
 }
 
-START_TEST(client_requests)
+/* Every mutation of the sample request through fn; most still decode. */
+static void
+mutate_request(decode_fn fn)
 {
 	struct mpbuf	 b;
 
 	pack_request(&b);
 	decoded = 0;
-	mutate_all(b.data, b.len, decode_req);
+	mutate_all(b.data, b.len, fn);
 	ck_assert_uint_gt(decoded, 100);
 	mpbuf_free(&b);
+}
+
+START_TEST(client_requests)
+{
+	mutate_request(decode_req);
 }
 END_TEST
 
@@ -168,13 +176,7 @@ decode_ipc(const uint8_t *p, size_t len)
 
 START_TEST(ipc_payloads)
 {
-	struct mpbuf	 b;
-
-	pack_request(&b);
-	decoded = 0;
-	mutate_all(b.data, b.len, decode_ipc);
-	ck_assert_uint_gt(decoded, 100);
-	mpbuf_free(&b);
+	mutate_request(decode_ipc);
 }
 END_TEST
 
@@ -275,25 +277,7 @@ START_TEST(state_records)
 
 	mpbuf_init(&b);
 	msgpack_packer_init(&pk, &b, mpbuf_write);
-	msgpack_pack_map(&pk, 4);
-	mp_pack_str(&pk, "nodes");
-	msgpack_pack_map(&pk, 2);
-	mp_pack_kv_int(&pk, "a", 7);
-	mp_pack_kv_int(&pk, "b", 3);
-	mp_pack_str(&pk, "known");
-	msgpack_pack_map(&pk, 1);
-	mp_pack_str(&pk, "a");
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_int(&pk, 1);
-	msgpack_pack_int(&pk, 3);
-	msgpack_pack_int(&pk, 5);
-	mp_pack_str(&pk, "deleted");
-	msgpack_pack_map(&pk, 1);
-	mp_pack_str(&pk, "b");
-	msgpack_pack_array(&pk, 1);
-	msgpack_pack_uint64(&pk, UINT64_MAX);
-	mp_pack_kv_int(&pk, "tock", 42);
+	tu_pack_state(&pk, 1);
 	decoded = 0;
 	mutate_all(b.data, b.len, decode_state);
 	ck_assert_uint_gt(decoded, 100);
@@ -301,23 +285,5 @@ START_TEST(state_records)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("decoders");
-	TCase	*tc = tcase_create("decoders");
-	SRunner	*sr;
-	int	 nfail;
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, client_requests);
-	tcase_add_test(tc, ipc_payloads);
-	tcase_add_test(tc, entry_records);
-	tcase_add_test(tc, state_records);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
-}
+TU_MAIN("decoders", 60, client_requests, ipc_payloads, entry_records,
+    state_records)

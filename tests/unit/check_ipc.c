@@ -30,6 +30,7 @@
 #include <msgpack.h>
 
 #include "ipc/ipc.h"
+#include "tests/unit/testutil.h"
 
 #define MAXTURNS	1000	/* x 10 ms: the longest wait for an event */
 
@@ -896,36 +897,15 @@ int
 main(void)
 {
 	Suite	*s = suite_create("ipc");
-	TCase	*tc = tcase_create("chan");
-	SRunner	*sr;
-	int	 nfail;
+	/* valgrind is slow with 10 MiB */
+	TCase	*tc = tu_tcase(s, "chan", 120, TU_TESTS(roundtrip_sizes,
+		    packer_roundtrip, wire_format_and_flush, one_byte_at_a_time,
+		    oversize_header, max_payload_boundary, lowered_max, garbage,
+		    fd_passing, fd_order, fd_burst, fd_missing, fd_unclaimed,
+		    peer_eof, send_after_peer_died, batching,
+		    build_while_output_pending, oversize_send_dropped,
+		    free_in_callback, error_in_callback));
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);	/* valgrind is slow with 10 MiB */
-	tcase_add_test(tc, roundtrip_sizes);
-	tcase_add_test(tc, packer_roundtrip);
-	tcase_add_test(tc, wire_format_and_flush);
-	tcase_add_test(tc, one_byte_at_a_time);
-	tcase_add_test(tc, oversize_header);
-	tcase_add_test(tc, max_payload_boundary);
-	tcase_add_test(tc, lowered_max);
-	tcase_add_test(tc, garbage);
-	tcase_add_test(tc, fd_passing);
-	tcase_add_test(tc, fd_order);
-	tcase_add_test(tc, fd_burst);
-	tcase_add_test(tc, fd_missing);
-	tcase_add_test(tc, fd_unclaimed);
-	tcase_add_test(tc, peer_eof);
-	tcase_add_test(tc, send_after_peer_died);
-	tcase_add_test(tc, batching);
-	tcase_add_test(tc, build_while_output_pending);
-	tcase_add_test(tc, oversize_send_dropped);
-	tcase_add_test(tc, free_in_callback);
-	tcase_add_test(tc, error_in_callback);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

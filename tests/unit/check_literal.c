@@ -15,6 +15,7 @@
 
 #include "lib/mp.h"
 #include "lib/literal.h"
+#include "tests/unit/testutil.h"
 
 /* Evaluate src; returns the packed bytes as lower-case hex (static). */
 static const char *
@@ -345,27 +346,5 @@ START_TEST(evaln_and_helpers)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("literal");
-	TCase		*tc = tcase_create("literal");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, integers);
-	tcase_add_test(tc, integer_errors);
-	tcase_add_test(tc, floats);
-	tcase_add_test(tc, strings);
-	tcase_add_test(tc, bytes);
-	tcase_add_test(tc, constants_and_names);
-	tcase_add_test(tc, containers);
-	tcase_add_test(tc, depth_is_bounded);
-	tcase_add_test(tc, evaln_and_helpers);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("literal", 0, integers, integer_errors, floats, strings, bytes,
+    constants_and_names, containers, depth_is_bounded, evaln_and_helpers)

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "lib/log.h"
+#include "tests/unit/testutil.h"
 
 /* What log_warnx() writes on stderr for one message. */
 static char *
@@ -48,19 +49,4 @@ START_TEST(control_characters_are_escaped)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("log");
-	TCase	*tc = tcase_create("log");
-	SRunner	*sr;
-	int	 nfail;
-
-	tcase_add_test(tc, control_characters_are_escaped);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
-}
+TU_MAIN("log", 0, control_characters_are_escaped)

@@ -14,31 +14,13 @@
 #include <msgpack.h>
 
 #include "lib/mp.h"
-
-static size_t
-unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t		 n = 0;
-	unsigned int	 b;
-
-	while (*hex) {
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		ck_assert_int_eq(sscanf(hex, "%2x", &b), 1);
-		ck_assert_uint_lt(n, cap);
-		out[n++] = (uint8_t)b;
-		hex += 2;
-	}
-	return n;
-}
+#include "tests/unit/testutil.h"
 
 static void
 assert_bytes(const struct mpbuf *b, const char *hex)
 {
 	uint8_t		 want[256];
-	size_t		 n = unhex(hex, want, sizeof(want));
+	size_t		 n = tu_unhex(hex, want, sizeof(want));
 
 	ck_assert_uint_eq(b->len, n);
 	ck_assert_msg(n == 0 || memcmp(b->data, want, n) == 0,
@@ -54,7 +36,7 @@ static void
 unpack_hex(const char *hex, msgpack_zone *zone, msgpack_object *obj)
 {
 	uint8_t		 b[256], *copy;
-	size_t		 n = unhex(hex, b, sizeof(b)), off = 0;
+	size_t		 n = tu_unhex(hex, b, sizeof(b)), off = 0;
 
 	msgpack_zone_init(zone, 1024);
 	ck_assert_ptr_nonnull(copy = msgpack_zone_malloc(zone, n));
@@ -246,7 +228,7 @@ static size_t
 payload(const char *ext, uint8_t *out, size_t cap)
 {
 	uint8_t		 b[256];
-	size_t		 n = unhex(ext, b, sizeof(b)), h;
+	size_t		 n = tu_unhex(ext, b, sizeof(b)), h;
 
 	h = b[0] == 0xc7 ? 3 : 2;
 	ck_assert_uint_le(n - h, cap);
@@ -449,27 +431,16 @@ int
 main(void)
 {
 	Suite		*s = suite_create("mp");
-	TCase		*tc = tcase_create("mp");
-	SRunner		*sr;
 	const char	*fork = getenv("CK_FORK");
-	int		 nfail;
+	TCase		*tc = tu_tcase(s, "mp", 0, TU_TESTS(
+			    mpbuf_grows_and_resets, packers_are_byte_exact,
+			    map_get_and_getters, paths_encode_byte_exact,
+			    paths_decode_from_ext_and_array, path_iteration,
+			    paths_are_canonicalised, non_paths_are_refused,
+			    path_tuple_depth_is_bounded));
 
-	tcase_add_test(tc, mpbuf_grows_and_resets);
 	/* An exit test needs a child to die in. */
 	if (fork == NULL || strcmp(fork, "no") != 0)
 		tcase_add_exit_test(tc, mpbuf_overflow_is_fatal, 1);
-	tcase_add_test(tc, packers_are_byte_exact);
-	tcase_add_test(tc, map_get_and_getters);
-	tcase_add_test(tc, paths_encode_byte_exact);
-	tcase_add_test(tc, paths_decode_from_ext_and_array);
-	tcase_add_test(tc, path_iteration);
-	tcase_add_test(tc, paths_are_canonicalised);
-	tcase_add_test(tc, non_paths_are_refused);
-	tcase_add_test(tc, path_tuple_depth_is_bounded);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

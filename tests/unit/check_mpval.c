@@ -13,28 +13,9 @@
 #include <msgpack.h>
 
 #include "lib/mpval.h"
+#include "tests/unit/testutil.h"
 
 #define MAXBUF	(1U << 17)
-
-/* Hex to bytes; spaces are ignored.  Returns the length. */
-static size_t
-unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t		 n = 0;
-	unsigned int	 b;
-
-	while (*hex) {
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		ck_assert_int_eq(sscanf(hex, "%2x", &b), 1);
-		ck_assert_uint_lt(n, cap);
-		out[n++] = (uint8_t)b;
-		hex += 2;
-	}
-	return n;
-}
 
 /* msgpack-c must decode exactly what the validator accepted. */
 static void
@@ -87,7 +68,7 @@ assert_hex_bad(const char *hex, const char *reason)
 {
 	uint8_t		 b[256];
 
-	assert_bad(b, unhex(hex, b, sizeof(b)), &mpval_default_limits,
+	assert_bad(b, tu_unhex(hex, b, sizeof(b)), &mpval_default_limits,
 	    reason);
 }
 
@@ -127,7 +108,7 @@ sample(uint8_t *b, size_t cap)
 	b[1] = 0;
 	b[2] = NVECTORS;
 	for (i = 0; i < NVECTORS; i++)
-		n += unhex(vectors[i], b + n, cap - n);
+		n += tu_unhex(vectors[i], b + n, cap - n);
 	return n;
 }
 
@@ -137,7 +118,7 @@ START_TEST(every_type_and_width_is_accepted)
 	size_t		 i, n;
 
 	for (i = 0; i < NVECTORS; i++) {
-		n = unhex(vectors[i], b, sizeof(b));
+		n = tu_unhex(vectors[i], b, sizeof(b));
 		assert_ok(b, n);
 	}
 	n = sample(b, sizeof(b));
@@ -191,21 +172,21 @@ START_TEST(huge_headers_are_errors_not_more)
 	assert_hex_bad("81 a1 61 df ff ff ff ff", NULL);
 
 	/* A whole frame of 3 bytes cannot hold 65535 elements. */
-	n = unhex("dc ff ff", b, sizeof(b));
+	n = tu_unhex("dc ff ff", b, sizeof(b));
 	ck_assert_int_eq(mpval_check(b, n, &lim, NULL), MPVAL_ERROR);
-	n = unhex("de ff ff", b, sizeof(b));
+	n = tu_unhex("de ff ff", b, sizeof(b));
 	ck_assert_int_eq(mpval_check(b, n, &lim, NULL), MPVAL_ERROR);
 	/*
 	 * In a stream, 65535 nils (65538 bytes) fit into 4 MiB, so that is
 	 * a legitimate "more"; with a 64 KiB limit it cannot fit.
 	 */
-	n = unhex("dc ff ff", b, sizeof(b));
+	n = tu_unhex("dc ff ff", b, sizeof(b));
 	ck_assert_int_eq(mpval_scan(b, n, &lim, NULL, NULL), MPVAL_MORE);
 	lim.max_size = 65536;
 	assert_bad(b, n, &lim, "array count exceeds size limit");
-	n = unhex("de 80 00", b, sizeof(b));
+	n = tu_unhex("de 80 00", b, sizeof(b));
 	assert_bad(b, n, &lim, "map count exceeds size limit");
-	n = unhex("de 7f fe", b, sizeof(b));
+	n = tu_unhex("de 7f fe", b, sizeof(b));
 	ck_assert_int_eq(mpval_scan(b, n, &lim, NULL, NULL), MPVAL_MORE);
 }
 END_TEST
@@ -218,23 +199,23 @@ START_TEST(counts_add_up_across_levels)
 	size_t			 n, hint;
 
 	lim.max_size = 100;
-	n = unhex("92 dc 00 5f", b, sizeof(b));	/* 4 + 95 + 1 = 100 */
+	n = tu_unhex("92 dc 00 5f", b, sizeof(b));	/* 4 + 95 + 1 = 100 */
 	ck_assert_int_eq(mpval_scan(b, n, &lim, &hint, NULL), MPVAL_MORE);
 	ck_assert_uint_eq(hint, 100);
-	n = unhex("92 dc 00 60", b, sizeof(b));	/* 101 */
+	n = tu_unhex("92 dc 00 60", b, sizeof(b));	/* 101 */
 	assert_bad(b, n, &lim, "array count exceeds size limit");
-	n = unhex("91 dc 00 60", b, sizeof(b));	/* 100 */
+	n = tu_unhex("91 dc 00 60", b, sizeof(b));	/* 100 */
 	ck_assert_int_eq(mpval_scan(b, n, &lim, NULL, NULL), MPVAL_MORE);
-	n = unhex("de 00 30", b, sizeof(b));	/* 3 + 96 */
+	n = tu_unhex("de 00 30", b, sizeof(b));	/* 3 + 96 */
 	ck_assert_int_eq(mpval_scan(b, n, &lim, NULL, NULL), MPVAL_MORE);
-	n = unhex("de 00 31", b, sizeof(b));	/* 3 + 98 */
+	n = tu_unhex("de 00 31", b, sizeof(b));	/* 3 + 98 */
 	assert_bad(b, n, &lim, "map count exceeds size limit");
-	n = unhex("92 d9 60", b, sizeof(b));	/* 2 + 96 + 1 = 99 */
+	n = tu_unhex("92 d9 60", b, sizeof(b));	/* 2 + 96 + 1 = 99 */
 	ck_assert_int_eq(mpval_scan(b, n, &lim, NULL, NULL), MPVAL_MORE);
 	/* 101: the str itself would fit, but not with its sibling. */
-	n = unhex("92 d9 61", b, sizeof(b));
+	n = tu_unhex("92 d9 61", b, sizeof(b));
 	assert_bad(b, n, &lim, "object exceeds size limit");
-	n = unhex("92 d9 62", b, sizeof(b));	/* 102 */
+	n = tu_unhex("92 d9 62", b, sizeof(b));	/* 102 */
 	assert_bad(b, n, &lim, "object exceeds size limit");
 }
 END_TEST
@@ -252,22 +233,22 @@ START_TEST(limits_are_exact)
 	ck_assert_int_eq(mpval_check(b, 5, &lim, NULL), MPVAL_OK);
 	b[0] = 0xa5;
 	assert_bad(b, 6, &lim, "string too long");
-	n = unhex("c4 05 00 00 00 00 00", b, sizeof(b));
+	n = tu_unhex("c4 05 00 00 00 00 00", b, sizeof(b));
 	assert_bad(b, n, &lim, "binary too long");
-	n = unhex("c7 05 01 00 00 00 00 00", b, sizeof(b));
+	n = tu_unhex("c7 05 01 00 00 00 00 00", b, sizeof(b));
 	assert_bad(b, n, &lim, "extension too long");
-	n = unhex("d8 01", b, sizeof(b));	/* fixext16 */
+	n = tu_unhex("d8 01", b, sizeof(b));	/* fixext16 */
 	assert_bad(b, n, &lim, "extension too long");
 
 	/* Ten bytes are fine, eleven are not, whatever the mix. */
-	n = unhex("99 c0 c0 c0 c0 c0 c0 c0 c0 c0", b, sizeof(b));
+	n = tu_unhex("99 c0 c0 c0 c0 c0 c0 c0 c0 c0", b, sizeof(b));
 	ck_assert_int_eq(mpval_check(b, n, &lim, NULL), MPVAL_OK);
-	n = unhex("9a c0 c0 c0 c0 c0 c0 c0 c0 c0 c0", b, sizeof(b));
+	n = tu_unhex("9a c0 c0 c0 c0 c0 c0 c0 c0 c0 c0", b, sizeof(b));
 	assert_bad(b, n, &lim, "array count exceeds size limit");
-	n = unhex("92 cf 00 00 00 00 00 00 00 00 c0", b, sizeof(b));
+	n = tu_unhex("92 cf 00 00 00 00 00 00 00 00 c0", b, sizeof(b));
 	assert_bad(b, n, &lim, "object exceeds size limit");
 	/* Incomplete after max_size bytes: it never will be complete. */
-	n = unhex("cf 00 00 00 00 00 00 00 00", b, sizeof(b));
+	n = tu_unhex("cf 00 00 00 00 00 00 00 00", b, sizeof(b));
 	lim.max_size = 4;
 	ck_assert_int_eq(mpval_scan(b, 3, &lim, NULL, NULL), MPVAL_MORE);
 	assert_bad(b, 4, &lim, "object exceeds size limit");
@@ -342,7 +323,7 @@ START_TEST(utf8_is_enforced)
 	size_t		 i, n;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		n = unhex(bad[i], b + 1, sizeof(b) - 1);
+		n = tu_unhex(bad[i], b + 1, sizeof(b) - 1);
 		b[0] = 0xa0 | n;
 		assert_bad(b, n + 1, &mpval_default_limits,
 		    "invalid UTF-8 in string");
@@ -353,13 +334,13 @@ START_TEST(utf8_is_enforced)
 		assert_ok(b, n + 2);
 	}
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		n = unhex(good[i], b + 2, sizeof(b) - 2);
+		n = tu_unhex(good[i], b + 2, sizeof(b) - 2);
 		b[0] = 0xd9;
 		b[1] = n;
 		assert_ok(b, n + 2);
 	}
 	/* Map keys are strings too. */
-	n = unhex("81 a2 c0 80 c0", b, sizeof(b));
+	n = tu_unhex("81 a2 c0 80 c0", b, sizeof(b));
 	assert_bad(b, n, &mpval_default_limits, "invalid UTF-8 in string");
 }
 END_TEST
@@ -380,7 +361,7 @@ START_TEST(stream_splits_at_boundaries)
 	const size_t	 want[] = { 1, 3, 4, 9, 4 };
 	const char	*why;
 
-	n = unhex("c0 a2 68 69 81 a1 61 01 cb 3f f8 00 00 00 00 00 00"
+	n = tu_unhex("c0 a2 68 69 81 a1 61 01 cb 3f f8 00 00 00 00 00 00"
 	    " 93 01 02 03 dc 00", b, sizeof(b));
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		ck_assert_int_eq(mpval_scan(b + off, n - off,
@@ -430,11 +411,11 @@ START_TEST(more_hint_is_the_known_size)
 	uint8_t		 b[8];
 	size_t		 n, hint;
 
-	n = unhex("db 00 01 00 00 61", b, sizeof(b));
+	n = tu_unhex("db 00 01 00 00 61", b, sizeof(b));
 	ck_assert_int_eq(mpval_scan(b, n, &mpval_default_limits, &hint,
 	    NULL), MPVAL_MORE);
 	ck_assert_uint_eq(hint, 5 + 65536);
-	n = unhex("92 c4 10", b, sizeof(b));
+	n = tu_unhex("92 c4 10", b, sizeof(b));
 	ck_assert_int_eq(mpval_scan(b, n, &mpval_default_limits, &hint,
 	    NULL), MPVAL_MORE);
 	ck_assert_uint_eq(hint, 3 + 16 + 1);
@@ -447,31 +428,31 @@ START_TEST(head_decodes_values)
 	uint8_t			 b[16];
 	size_t			 n;
 
-	n = unhex("cd 01 00", b, sizeof(b));
+	n = tu_unhex("cd 01 00", b, sizeof(b));
 	ck_assert_int_eq(mpval_head(b, n, &h, NULL), MPVAL_OK);
 	ck_assert_int_eq(h.kind, MPV_UINT);
 	ck_assert_uint_eq(h.v.u, 256);
 	ck_assert_uint_eq(h.hlen + h.n, 3);
-	n = unhex("d1 ff fd", b, sizeof(b));
+	n = tu_unhex("d1 ff fd", b, sizeof(b));
 	ck_assert_int_eq(mpval_head(b, n, &h, NULL), MPVAL_OK);
 	ck_assert_int_eq(h.kind, MPV_INT);
 	ck_assert_int_eq(h.v.i, -3);
-	n = unhex("ca 3f c0 00 00", b, sizeof(b));
+	n = tu_unhex("ca 3f c0 00 00", b, sizeof(b));
 	ck_assert_int_eq(mpval_head(b, n, &h, NULL), MPVAL_OK);
 	ck_assert_int_eq(h.kind, MPV_FLOAT);
 	ck_assert(h.v.f == 1.5);
-	n = unhex("c8 01 00 fe", b, sizeof(b));
+	n = tu_unhex("c8 01 00 fe", b, sizeof(b));
 	ck_assert_int_eq(mpval_head(b, n, &h, NULL), MPVAL_OK);
 	ck_assert_int_eq(h.kind, MPV_EXT);
 	ck_assert_int_eq(h.exttype, -2);
 	ck_assert_uint_eq(h.hlen, 4);
 	ck_assert_uint_eq(h.n, 256);
 	ck_assert_int_eq(mpval_head(b, 3, &h, NULL), MPVAL_MORE);
-	n = unhex("df 00 00 00 02", b, sizeof(b));
+	n = tu_unhex("df 00 00 00 02", b, sizeof(b));
 	ck_assert_int_eq(mpval_head(b, n, &h, NULL), MPVAL_OK);
 	ck_assert_int_eq(h.kind, MPV_MAP);
 	ck_assert_uint_eq(h.n, 2);
-	n = unhex("d3 ff ff ff ff ff ff ff", b, sizeof(b));
+	n = tu_unhex("d3 ff ff ff ff ff ff ff", b, sizeof(b));
 	ck_assert_int_eq(mpval_head(b, n, &h, NULL), MPVAL_MORE);
 }
 END_TEST
@@ -515,7 +496,7 @@ START_TEST(index_notes_top_level_elements)
 	size_t		 n, i;
 
 	/* {"a": [1, {"b": 2}], "cc": "x"}: keys and values alternate */
-	n = unhex("82 a1 61 92 01 81 a1 62 02 a2 63 63 a1 78", b, sizeof(b));
+	n = tu_unhex("82 a1 61 92 01 81 a1 62 02 a2 63 63 a1 78", b, sizeof(b));
 	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
 	    NULL), MPVAL_OK);
 	ck_assert_uint_eq(ix.n, 4);
@@ -524,11 +505,11 @@ START_TEST(index_notes_top_level_elements)
 	ck_assert_uint_eq(ix.off[2], 9);
 	ck_assert_uint_eq(ix.off[3], 12);
 	/* a scalar has no elements; an empty array neither */
-	n = unhex("05", b, sizeof(b));
+	n = tu_unhex("05", b, sizeof(b));
 	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
 	    NULL), MPVAL_OK);
 	ck_assert_uint_eq(ix.n, 0);
-	n = unhex("90", b, sizeof(b));
+	n = tu_unhex("90", b, sizeof(b));
 	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
 	    NULL), MPVAL_OK);
 	ck_assert_uint_eq(ix.n, 0);
@@ -544,7 +525,7 @@ START_TEST(index_notes_top_level_elements)
 	for (i = 0; i < MPVAL_INDEX_MAX; i++)
 		ck_assert_uint_eq(ix.off[i], 3 + i);
 	/* what mpval_check() refuses, it refuses too */
-	n = unhex("82 a1 61 01 a1", b, sizeof(b));
+	n = tu_unhex("82 a1 61 01 a1", b, sizeof(b));
 	ck_assert_int_eq(mpval_check_index(b, n, &mpval_default_limits, &ix,
 	    NULL), MPVAL_ERROR);
 }
@@ -585,34 +566,10 @@ START_TEST(mutated_samples_never_crash)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("mpval");
-	TCase	*tc = tcase_create("mpval");
-	SRunner	*sr;
-	int	 nfail;
-
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, every_type_and_width_is_accepted);
-	tcase_add_test(tc, long_payloads_are_accepted);
-	tcase_add_test(tc, huge_headers_are_errors_not_more);
-	tcase_add_test(tc, counts_add_up_across_levels);
-	tcase_add_test(tc, limits_are_exact);
-	tcase_add_test(tc, nesting_is_bounded);
-	tcase_add_test(tc, utf8_is_enforced);
-	tcase_add_test(tc, c1_is_rejected);
-	tcase_add_test(tc, stream_splits_at_boundaries);
-	tcase_add_test(tc, truncation_anywhere_is_noticed);
-	tcase_add_test(tc, more_hint_is_the_known_size);
-	tcase_add_test(tc, head_decodes_values);
-	tcase_add_test(tc, index_notes_top_level_elements);
-	tcase_add_test(tc, random_bytes_never_crash);
-	tcase_add_test(tc, mutated_samples_never_crash);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("mpval", 300, every_type_and_width_is_accepted,
+    long_payloads_are_accepted, huge_headers_are_errors_not_more,
+    counts_add_up_across_levels, limits_are_exact, nesting_is_bounded,
+    utf8_is_enforced, c1_is_rejected, stream_splits_at_boundaries,
+    truncation_anywhere_is_noticed, more_hint_is_the_known_size,
+    head_decodes_values, index_notes_top_level_elements,
+    random_bytes_never_crash, mutated_samples_never_crash)

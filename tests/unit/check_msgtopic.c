@@ -6,7 +6,6 @@
  * libmosquitto's, tested through moatd in test_msg.py; so is
  * mqtt_topic_ok() here, as a sanity check of how it is called.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -15,6 +14,7 @@
 #include "lib/mp.h"
 #include "lib/msgtopic.h"
 #include "syncd/mqtt.h"
+#include "tests/unit/testutil.h"
 
 static msgpack_zone	 zone;
 static msgpack_object	 obj;
@@ -228,22 +228,11 @@ END_TEST
 int
 main(void)
 {
-	Suite		*s = suite_create("msgtopic");
-	TCase		*tc = tcase_create("msgtopic");
-	SRunner		*sr;
-	int		 nfail;
+	Suite	*s = suite_create("msgtopic");
+	TCase	*tc = tu_tcase(s, "msgtopic", 0, TU_TESTS(
+	    elements_as_python_str, str_topics, root_prefix, errors,
+	    reply_levels, mosquitto_checks));
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, elements_as_python_str);
-	tcase_add_test(tc, str_topics);
-	tcase_add_test(tc, root_prefix);
-	tcase_add_test(tc, errors);
-	tcase_add_test(tc, reply_levels);
-	tcase_add_test(tc, mosquitto_checks);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

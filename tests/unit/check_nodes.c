@@ -10,6 +10,7 @@
 #include <msgpack.h>
 
 #include "core/nodes.h"
+#include "tests/unit/testutil.h"
 
 static struct chain
 mk(struct chain_link *l, unsigned n)
@@ -156,27 +157,5 @@ START_TEST(state_wire_format)
 }
 END_TEST
 
-static Suite *
-nodes_suite(void)
-{
-	Suite	*s = suite_create("nodes");
-	TCase	*tc = tcase_create("core");
-
-	tcase_add_test(tc, chain_changes_move_ticks);
-	tcase_add_test(tc, missing_is_the_gaps);
-	tcase_add_test(tc, state_wire_format);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(nodes_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("nodes", 0, chain_changes_move_ticks, missing_is_the_gaps,
+    state_wire_format)

@@ -17,6 +17,7 @@
 #include "lib/mp.h"
 #include "lib/literal.h"
 #include "lib/pathfmt.h"
+#include "tests/unit/testutil.h"
 
 /* The packed path whose elements the Python list literal lit holds. */
 static void
@@ -473,26 +474,7 @@ START_TEST(random_round_trip)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("pathfmt");
-	TCase		*tc = tcase_create("pathfmt");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, escape_table_both_ways);
-	tcase_add_test(tc, edge_cases);
-	tcase_add_test(tc, errors_name_the_position);
-	tcase_add_test(tc, non_paths_are_not_formatted);
-	tcase_add_test(tc, float_and_bigint_spelling);
-	tcase_add_test(tc, random_round_trip);
-	tcase_add_test(tc, python_str);
-	tcase_add_test(tc, base64_decoding);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("pathfmt", 0, escape_table_both_ways, edge_cases,
+    errors_name_the_position, non_paths_are_not_formatted,
+    float_and_bigint_spelling, random_round_trip, python_str,
+    base64_decoding)

@@ -12,6 +12,7 @@
 #include "cli/pathlong.h"
 #include "lib/literal.h"
 #include "lib/pathfmt.h"
+#include "tests/unit/testutil.h"
 
 /* Feed the item (a Python literal) and return the path text. */
 static char *
@@ -104,21 +105,4 @@ START_TEST(bad_items)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("pathlong");
-	TCase		*tc = tcase_create("pathlong");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, capture_relative);
-	tcase_add_test(tc, with_prefix);
-	tcase_add_test(tc, bad_items);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("pathlong", 0, capture_relative, with_prefix, bad_items)

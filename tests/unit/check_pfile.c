@@ -17,6 +17,7 @@
 #include "core/pfile.h"
 #include "core/snapshot.h"
 #include "lib/record.h"
+#include "tests/unit/testutil.h"
 
 static struct mpbuf pathb;
 
@@ -78,6 +79,20 @@ dump(struct tree *t, struct mpbuf *out)
 	    TREE_WALK_EMPTY, dump_one_t, out), 0);
 }
 
+/* Both trees dump to the same bytes: values, chains, tocks, tombstones. */
+static void
+assert_same_dump(struct tree *t, struct tree *t2)
+{
+	struct mpbuf	 d1, d2;
+
+	dump(t, &d1);
+	dump(t2, &d2);
+	ck_assert_uint_eq(d1.len, d2.len);
+	ck_assert(memcmp(d1.data, d2.data, d1.len) == 0);
+	mpbuf_free(&d1);
+	mpbuf_free(&d2);
+}
+
 static int
 tmpfd(void)
 {
@@ -96,22 +111,7 @@ pack_state(struct mpbuf *b)
 	size_t		 off = rec_begin(b);
 
 	msgpack_packer_init(&pk, b, mpbuf_write);
-	msgpack_pack_map(&pk, 4);
-	mp_pack_str(&pk, "nodes");
-	msgpack_pack_map(&pk, 2);
-	mp_pack_kv_int(&pk, "a", 7);
-	mp_pack_kv_int(&pk, "b", 3);
-	mp_pack_str(&pk, "known");
-	msgpack_pack_map(&pk, 1);
-	mp_pack_str(&pk, "a");
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_int(&pk, 1);
-	msgpack_pack_int(&pk, 3);
-	msgpack_pack_int(&pk, 5);
-	mp_pack_str(&pk, "deleted");
-	msgpack_pack_map(&pk, 0);
-	mp_pack_kv_int(&pk, "tock", 42);
+	tu_pack_state(&pk, 0);
 	ck_assert_int_eq(rec_end(b, off, REC_DATA), 0);
 }
 
@@ -172,7 +172,7 @@ START_TEST(snapshot_round_trip)
 	struct snapshot	*s;
 	struct pf_load	 pl;
 	struct seen	 seen = { 0, 0, 0, 0 };
-	struct mpbuf	 d1, d2, wal;
+	struct mpbuf	 wal;
 	struct entry	*e;
 	char		 err[256], k[16];
 	int		 fd = tmpfd(), rc, steps = 0, walfd = tmpfd();
@@ -217,10 +217,7 @@ START_TEST(snapshot_round_trip)
 	ck_assert_uint_eq(pl.entries, steps);
 	ck_assert_int_eq(tree_check(t2), 0);
 
-	dump(t, &d1);
-	dump(t2, &d2);
-	ck_assert_uint_eq(d1.len, d2.len);
-	ck_assert(memcmp(d1.data, d2.data, d1.len) == 0);
+	assert_same_dump(t, t2);
 	ck_assert_uint_eq(tree_nvalues(t), tree_nvalues(t2));
 
 	/* Loading it all again changes nothing: same chains. */
@@ -229,8 +226,6 @@ START_TEST(snapshot_round_trip)
 	snap_free(s);
 	pw_close(&w);
 	close(walfd);
-	mpbuf_free(&d1);
-	mpbuf_free(&d2);
 	mpbuf_free(&wal);
 	tree_free(t);
 	tree_free(t2);
@@ -244,7 +239,7 @@ START_TEST(big_ticks_round_trip)
 	    (uint64_t)1 << 40 };
 	struct tree	*t = tree_new(5), *t2 = tree_new(5);
 	struct pf_load	 pl;
-	struct mpbuf	 d1, d2, wal;
+	struct mpbuf	 wal;
 	struct entry	*e;
 	const uint8_t	*p;
 	char		 err[256], k[16];
@@ -264,13 +259,8 @@ START_TEST(big_ticks_round_trip)
 	ck_assert_int_eq(write(fd, wal.data, wal.len), (ssize_t)wal.len);
 	ck_assert_msg(load(t2, fd, &pl, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(pl.entries, sizeof(ticks) / sizeof(ticks[0]));
-	dump(t, &d1);
-	dump(t2, &d2);
-	ck_assert_uint_eq(d1.len, d2.len);
-	ck_assert(memcmp(d1.data, d2.data, d1.len) == 0);
+	assert_same_dump(t, t2);
 	close(fd);
-	mpbuf_free(&d1);
-	mpbuf_free(&d2);
 	mpbuf_free(&wal);
 	tree_free(t);
 	tree_free(t2);
@@ -366,24 +356,5 @@ START_TEST(malformed_records)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("pfile");
-	TCase	*tc = tcase_create("pfile");
-	SRunner	*sr;
-	int	 nfail;
-
-	mpbuf_init(&pathb);
-	tcase_add_test(tc, snapshot_round_trip);
-	tcase_add_test(tc, big_ticks_round_trip);
-	tcase_add_test(tc, newer_chain_wins);
-	tcase_add_test(tc, malformed_records);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	mpbuf_free(&pathb);
-	return nfail == 0 ? 0 : 1;
-}
+TU_MAIN("pfile", 0, snapshot_round_trip, big_ticks_round_trip,
+    newer_chain_wins, malformed_records)

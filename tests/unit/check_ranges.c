@@ -11,6 +11,7 @@
 #include <msgpack.h>
 
 #include "core/ranges.h"
+#include "tests/unit/testutil.h"
 
 static void
 add_all(struct ranges *rs, const uint64_t *t, size_t n)
@@ -462,31 +463,6 @@ START_TEST(chunked_random_ops)
 }
 END_TEST
 
-static Suite *
-ranges_suite(void)
-{
-	Suite	*s = suite_create("ranges");
-	TCase	*tc = tcase_create("core");
-
-	tcase_add_test(tc, add_merges);
-	tcase_add_test(tc, remove_splits);
-	tcase_add_test(tc, wire_format);
-	tcase_add_test(tc, parse_rejects_and_merges);
-	tcase_add_test(tc, set_ops_match_bitmap);
-	tcase_add_test(tc, iterate_and_big_ticks);
-	tcase_add_test(tc, chunked_random_ops);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ranges_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("ranges", 0, add_merges, remove_splits, wire_format,
+    parse_rejects_and_merges, set_ops_match_bitmap,
+    iterate_and_big_ticks, chunked_random_ops)

@@ -15,6 +15,7 @@
 #include <msgpack.h>
 
 #include "lib/record.h"
+#include "tests/unit/testutil.h"
 
 #define NREC	6
 
@@ -309,26 +310,6 @@ START_TEST(pipe_and_big_records)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("record");
-	TCase	*tc = tcase_create("record");
-	SRunner	*sr;
-	int	 nfail;
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, round_trip);
-	tcase_add_test(tc, truncate_everywhere);
-	tcase_add_test(tc, flip_every_bit);
-	tcase_add_test(tc, concatenated_torn_tail);
-	tcase_add_test(tc, bad_payload);
-	tcase_add_test(tc, zeros_and_garbage);
-	tcase_add_test(tc, pipe_and_big_records);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
-}
+TU_MAIN("record", 60, round_trip, truncate_everywhere, flip_every_bit,
+    concatenated_torn_tail, bad_payload, zeros_and_garbage,
+    pipe_and_big_records)

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "syncd/recover.h"
+#include "tests/unit/testutil.h"
 
 struct log {
 	int		 n;
@@ -102,21 +103,6 @@ START_TEST(names_on_both_sides_do_not_preempt)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("recover");
-	TCase		*tc = tcase_create("recover");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, first_node_acts_at_once);
-	tcase_add_test(tc, later_nodes_wait_and_are_preempted);
-	tcase_add_test(tc, names_on_both_sides_do_not_preempt);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("recover", 0, first_node_acts_at_once,
+    later_nodes_wait_and_are_preempted,
+    names_on_both_sides_do_not_preempt)

@@ -13,6 +13,7 @@
 #include "core/reply.h"
 #include "core/request.h"
 #include "lib/mpval.h"
+#include "tests/unit/testutil.h"
 
 static int	tock_calls;
 
@@ -267,29 +268,6 @@ START_TEST(request_fields)
 }
 END_TEST
 
-static Suite *
-reply_suite(void)
-{
-	Suite	*s = suite_create("reply");
-	TCase	*tc = tcase_create("core");
-
-	tcase_add_test(tc, smallest_header_and_order);
-	tcase_add_test(tc, map16_and_several_messages);
-	tcase_add_test(tc, chain_nesting);
-	tcase_add_test(tc, path_compression);
-	tcase_add_test(tc, request_fields);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(reply_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("reply", 0, smallest_header_and_order,
+    map16_and_several_messages, chain_nesting, path_compression,
+    request_fields)

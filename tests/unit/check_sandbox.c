@@ -22,6 +22,7 @@
 #include "netd/netd.h"
 #include "runnerd/runnerd.h"
 #include "syncd/syncd.h"
+#include "tests/unit/testutil.h"
 
 /* Fork a child that installs the base filter, then runs `body'. */
 static pid_t
@@ -75,53 +76,53 @@ do_probe(void)
 	_exit(fd == -1 && errno == EACCES ? 0 : 1);
 }
 
-START_TEST(violation_kills_and_names_the_call)
+/*
+ * Runs body sandboxed: it must die of sig, or (sig 0) exit with code.
+ * With nr, the syscall number the filter wrote to the note pipe.
+ */
+static void
+expect_end(void (*body)(void), int debug, int sig, int code, int *nr)
 {
-	int	 st, nr = -1, fd;
-	pid_t	 pid = sandboxed(do_socket, 0, &fd);
+	int	 st, fd;
+	pid_t	 pid = sandboxed(body, debug, &fd);
 
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFSIGNALED(st));
-	ck_assert_int_eq(WTERMSIG(st), SIGSYS);
-	ck_assert_int_eq(read(fd, &nr, sizeof(nr)), sizeof(nr));
-	ck_assert_int_eq(nr, SYS_socket);
+	if (sig != 0) {
+		ck_assert(WIFSIGNALED(st));
+		ck_assert_int_eq(WTERMSIG(st), sig);
+	} else {
+		ck_assert(WIFEXITED(st));
+		ck_assert_int_eq(WEXITSTATUS(st), code);
+	}
+	if (nr != NULL)
+		ck_assert_int_eq(read(fd, nr, sizeof(*nr)), sizeof(*nr));
 	close(fd);
+}
+
+START_TEST(violation_kills_and_names_the_call)
+{
+	int	 nr = -1;
+
+	expect_end(do_socket, 0, SIGSYS, 0, &nr);
+	ck_assert_int_eq(nr, SYS_socket);
 }
 END_TEST
 
 START_TEST(debug_mode_only_fails_the_call)
 {
-	int	 st, fd;
-	pid_t	 pid = sandboxed(do_socket, 1, &fd);
-
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st));
-	ck_assert_int_eq(WEXITSTATUS(st), 42);
-	close(fd);
+	expect_end(do_socket, 1, 0, 42, NULL);
 }
 END_TEST
 
 START_TEST(allowed_calls_work_others_do_not)
 {
-	int	 st, fd;
-	pid_t	 pid = sandboxed(do_allowed, 0, &fd);
-
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFSIGNALED(st));	/* died on socketpair */
-	ck_assert_int_eq(WTERMSIG(st), SIGSYS);
-	close(fd);
+	expect_end(do_allowed, 0, SIGSYS, 0, NULL);	/* died on socketpair */
 }
 END_TEST
 
 START_TEST(probes_fail_with_errno)
 {
-	int	 st, fd;
-	pid_t	 pid = sandboxed(do_probe, 0, &fd);
-
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st));
-	ck_assert_int_eq(WEXITSTATUS(st), 0);
-	close(fd);
+	expect_end(do_probe, 0, 0, 0, NULL);
 }
 END_TEST
 
@@ -146,23 +147,6 @@ START_TEST(every_rule_names_a_real_call)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("sandbox");
-	TCase	*tc = tcase_create("seccomp");
-	SRunner	*sr;
-	int	 nfail;
-
-	tcase_add_test(tc, violation_kills_and_names_the_call);
-	tcase_add_test(tc, debug_mode_only_fails_the_call);
-	tcase_add_test(tc, allowed_calls_work_others_do_not);
-	tcase_add_test(tc, probes_fail_with_errno);
-	tcase_add_test(tc, every_rule_names_a_real_call);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TU_MAIN("sandbox", 0, violation_kills_and_names_the_call,
+    debug_mode_only_fails_the_call, allowed_calls_work_others_do_not,
+    probes_fail_with_errno, every_rule_names_a_real_call)

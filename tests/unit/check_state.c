@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "core/core.h"
+#include "tests/unit/testutil.h"
 
 static int	 nseen, order[8];
 static struct change last;
@@ -97,25 +98,4 @@ START_TEST(local_and_applied_changes)
 }
 END_TEST
 
-static Suite *
-state_suite(void)
-{
-	Suite	*s = suite_create("state");
-	TCase	*tc = tcase_create("core");
-
-	tcase_add_test(tc, local_and_applied_changes);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(state_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("state", 0, local_and_applied_changes)

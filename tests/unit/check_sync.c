@@ -21,6 +21,7 @@
 #include "ipc/ipc.h"
 #include "ipc/msg.h"
 #include "lib/mp.h"
+#include "tests/unit/testutil.h"
 
 struct link {
 	const char	*node;
@@ -390,29 +391,5 @@ START_TEST(state_ticks_missing_out)
 }
 END_TEST
 
-static Suite *
-sync_suite(void)
-{
-	Suite	*s = suite_create("sync");
-	TCase	*tc = tcase_create("core");
-
-	tcase_add_test(tc, stale_newer_concurrent);
-	tcase_add_test(tc, equal_tocks_same_winner);
-	tcase_add_test(tc, deletion_and_bad_events);
-	tcase_add_test(tc, info_ranges);
-	tcase_add_test(tc, state_ticks_missing_out);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sync_suite());
-	int	 nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
-}
+TU_MAIN("sync", 0, stale_newer_concurrent, equal_tocks_same_winner,
+    deletion_and_bad_events, info_ranges, state_ticks_missing_out)

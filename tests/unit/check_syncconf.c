@@ -11,6 +11,7 @@
 
 #include "lib/mp.h"
 #include "lib/syncconf.h"
+#include "tests/unit/testutil.h"
 
 START_TEST(uris_accepted)
 {
@@ -128,21 +129,4 @@ START_TEST(config_checks)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("syncconf");
-	TCase		*tc = tcase_create("syncconf");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, uris_accepted);
-	tcase_add_test(tc, uris_refused);
-	tcase_add_test(tc, config_checks);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("syncconf", 0, uris_accepted, uris_refused, config_checks)

@@ -17,6 +17,7 @@
 
 #include "core/elem.h"
 #include "core/tree.h"
+#include "tests/unit/testutil.h"
 
 static uint32_t
 rnd(uint64_t *s)
@@ -787,49 +788,29 @@ START_TEST(memory_per_entry)
 	    "1-link chain: %.1f bytes/entry RSS, %.1f accounted\n",
 	    (double)(after - before) / BIG, acct);
 	ck_assert(acct < 130);
+	/* What the (node, tick) index adds once get_value by tick asks. */
+	snprintf((char *)path + 7, 11, "key:%06u", 500000);
+	ck_assert_ptr_eq(tree_find_event(t, 0, 500001),
+	    tree_lookup(t, path, 17));
+	printf("tree: the same with its (node, tick) index: +%.1f bytes/entry "
+	    "RSS, +%.1f accounted\n", (double)(rss_bytes() - after) / BIG,
+	    (double)tree_mem_bytes(t) / tree_count(t) - acct);
 	tree_free(t);
 }
 END_TEST
 
-static Suite *
-tree_suite(void)
-{
-	Suite	*s = suite_create("tree");
-	TCase	*tc = tcase_create("core"), *big = tcase_create("million");
-	TCase	*stress = tcase_create("stress"), *mem = tcase_create("memory");
-
-	tcase_add_test(tc, lookup_creates_intermediates);
-	tcase_add_test(tc, element_order_is_total);
-	tcase_add_test(tc, elem_size_nested_and_truncated);
-	tcase_add_test(tc, purge);
-	tcase_add_test(tc, value_replace);
-	tcase_add_test(tc, long_element);
-	tcase_add_test(tc, walk_depths);
-	tcase_add_test(tc, cursor_resumes);
-	tcase_add_test(tc, abbreviation_edges);
-	suite_add_tcase(s, tc);
-	/* Generous: sanitizers and valgrind are many times slower. */
-	tcase_set_timeout(big, 300);
-	tcase_add_test(big, million_children);
-	suite_add_tcase(s, big);
-	tcase_set_timeout(stress, 300);
-	tcase_add_test(stress, btree_stress);
-	suite_add_tcase(s, stress);
-	tcase_set_timeout(mem, 300);
-	tcase_add_test(mem, memory_per_entry);
-	suite_add_tcase(s, mem);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(tree_suite());
-	int	 failed;
+	Suite	*s = suite_create("tree");
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tu_tcase(s, "core", 0, TU_TESTS(lookup_creates_intermediates,
+	    element_order_is_total, elem_size_nested_and_truncated, purge,
+	    value_replace, long_element, walk_depths, cursor_resumes,
+	    abbreviation_edges));
+	/* Generous: sanitizers and valgrind are many times slower. */
+	tu_tcase(s, "million", 300, TU_TESTS(million_children));
+	tu_tcase(s, "stress", 300, TU_TESTS(btree_stress));
+	tu_tcase(s, "memory", 300, TU_TESTS(memory_per_entry));
+	return tu_run(s);
 }

@@ -15,6 +15,7 @@
 #include "cli/yamlout.h"
 #include "lib/literal.h"
 #include "lib/pathfmt.h"
+#include "tests/unit/testutil.h"
 
 /* repr() of a packed value (strings quoted), for comparisons. */
 static char *
@@ -216,23 +217,5 @@ START_TEST(refused)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("yamlin");
-	TCase		*tc = tcase_create("yamlin");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, scalars);
-	tcase_add_test(tc, tags_and_containers);
-	tcase_add_test(tc, streams);
-	tcase_add_test(tc, round_trip);
-	tcase_add_test(tc, refused);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("yamlin", 0, scalars, tags_and_containers, streams, round_trip,
+    refused)

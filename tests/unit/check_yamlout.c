@@ -17,6 +17,7 @@
 #include "lib/literal.h"
 #include "lib/pathfmt.h"
 #include "cli/yamlout.h"
+#include "tests/unit/testutil.h"
 
 /* A value and the packed bytes its str/bin/ext objects point into. */
 struct val {
@@ -507,30 +508,8 @@ START_TEST(tree_simplex)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("yamlout");
-	TCase		*tc = tcase_create("yamlout");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, tutorial_values);
-	tcase_add_test(tc, scalars);
-	tcase_add_test(tc, binary);
-	tcase_add_test(tc, containers_and_keys);
-	tcase_add_test(tc, strings_quoted_only_when_needed);
-	tcase_add_test(tc, extensions);
-	tcase_add_test(tc, stream_records);
-	tcase_add_test(tc, tree_tutorial_get_rd);
-	tcase_add_test(tc, tree_tutorial_internal_and_null_key);
-	tcase_add_test(tc, tree_keys_order_and_values);
-	tcase_add_test(tc, tree_bad_entries_are_left_out);
-	tcase_add_test(tc, tree_simplex);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("yamlout", 0, tutorial_values, scalars, binary,
+    containers_and_keys, strings_quoted_only_when_needed, extensions,
+    stream_records, tree_tutorial_get_rd,
+    tree_tutorial_internal_and_null_key, tree_keys_order_and_values,
+    tree_bad_entries_are_left_out, tree_simplex)
