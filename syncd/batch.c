@@ -11,9 +11,10 @@
  * batch (and repairs the ticks it misses with info/missing, as after any
  * loss).  Both bounds are checked when adding and again when decoding.
  */
+#include <sys/param.h>
+
 #include <string.h>
 
-#include "lib/mpval.h"
 #include "syncd/msg.h"
 
 /*
@@ -44,28 +45,87 @@ sbatch_reset(struct sbatch *b)
 	b->n = 0;
 }
 
+/* Levels of containers in o, counted up to limit + 1 at most. */
+static unsigned
+depth(const msgpack_object *o, unsigned limit)
+{
+	unsigned	 d = 0, sub, i, n;
+
+	if (limit == 0 || (o->type != MSGPACK_OBJECT_ARRAY &&
+	    o->type != MSGPACK_OBJECT_MAP))
+		return o->type == MSGPACK_OBJECT_ARRAY ||
+		    o->type == MSGPACK_OBJECT_MAP;
+	n = o->type == MSGPACK_OBJECT_ARRAY ? o->via.array.size :
+	    o->via.map.size;
+	for (i = 0; i < n && d < limit; i++) {
+		if (o->type == MSGPACK_OBJECT_ARRAY)
+			sub = depth(&o->via.array.ptr[i], limit - 1);
+		else {
+			sub = depth(&o->via.map.ptr[i].key, limit - 1);
+			if (sub < limit)
+				sub = MAX(sub,
+				    depth(&o->via.map.ptr[i].val, limit - 1));
+		}
+		d = MAX(d, sub);
+	}
+	return 1 + d;
+}
+
+/*
+ * The nesting of u's single payload: one map per chain link (each the
+ * previous one's prev), the value one level below the outer map.
+ */
+static unsigned
+update_depth(const struct supdate *u)
+{
+	unsigned	 v = u->value ? 1 + depth(u->value, ELEM_MAX_DEPTH) : 1;
+
+	return MAX(u->chain.n, v);
+}
+
 int
 sbatch_add(struct sbatch *b, const struct supdate *u)
 {
-	struct mpval_limits lim = mpval_default_limits;
 	msgpack_packer	 pk;
 	size_t		 old = b->body.len;
-	const char	*why;
 
-	if (b->n == SYNC_BATCH_MAX_COUNT)
+	if (b->n == SYNC_BATCH_MAX_COUNT || u->resend ||
+	    update_depth(u) > ELEM_MAX_DEPTH)
 		return -1;
 	msgpack_packer_init(&pk, &b->body, mpbuf_write);
 	supdate_pack(u, &pk);
-	lim.max_depth = ELEM_MAX_DEPTH;
-	lim.max_size = SYNC_BATCH_MAX_BYTES;
-	if (b->body.len + SYNC_BATCH_OVERHEAD > SYNC_BATCH_MAX_BYTES ||
-	    mpval_check(b->body.data + old, b->body.len - old, &lim,
-	    &why) != MPVAL_OK) {
+	if (b->body.len + SYNC_BATCH_OVERHEAD > SYNC_BATCH_MAX_BYTES) {
 		b->body.len = old;	/* does not fit: take it back */
 		return -1;
 	}
 	b->n++;
 	return 0;
+}
+
+/*
+ * Our own batch, back from the broker: its first bytes are the map
+ * header, "node" and our name, as sbatch_pack() wrote them.  Compared
+ * as bytes, before any validation, to skip decoding a whole batch for
+ * nothing.
+ */
+int
+sbatch_is_own(const uint8_t *p, size_t len, const char *node,
+    size_t nodelen)
+{
+	static const uint8_t head[] = { 0x82, 0xa4, 'n', 'o', 'd', 'e' };
+	size_t		 hl = sizeof(head);
+
+	if (nodelen > 255 || len < hl + 2 + nodelen ||
+	    memcmp(p, head, hl) != 0)
+		return 0;
+	p += hl;
+	if (nodelen < 32) {
+		if (p[0] != (0xa0 | nodelen))
+			return 0;
+		return memcmp(p + 1, node, nodelen) == 0;
+	}
+	return p[0] == 0xd9 && p[1] == nodelen &&
+	    memcmp(p + 2, node, nodelen) == 0;
 }
 
 void

@@ -141,7 +141,10 @@ struct sbatch {
 void	sbatch_init(struct sbatch *);
 void	sbatch_reset(struct sbatch *);
 void	sbatch_free(struct sbatch *);
-/* 0, or -1 (nothing added) when it would exceed a bound: flush first. */
+/*
+ * 0, or -1 (nothing added) when it would exceed a bound (flush first),
+ * or never fits: a re-send, or nested deeper than 30 levels.
+ */
 int	sbatch_add(struct sbatch *, const struct supdate *);
 /* The <root>/update/batch payload, for n >= 2 (n == 1: body is the
  * single update itself). */
@@ -158,6 +161,9 @@ struct sbatch_in {
 
 int	sbatch_parse(const msgpack_object *, struct sbatch_in *,
 	    const char **why);
+/* 1: the raw payload is a batch sbatch_pack() made for this node. */
+int	sbatch_is_own(const uint8_t *, size_t, const char *node,
+	    size_t nodelen);
 
 /* --- info ------------------------------------------------------------ */
 

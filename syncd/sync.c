@@ -450,7 +450,8 @@ on_message(const char *t, const uint8_t *p, size_t len, void *arg)
 	msgpack_object	 o;
 	const char	*why;
 
-	if (k == SK_UNKNOWN)
+	if (k == SK_UNKNOWN || (k == SK_BATCH &&
+	    sbatch_is_own(p, len, S.node, strlen(S.node))))
 		return;
 	msgpack_zone_init(&zone, 1024);
 	if (sync_unpack(k, p, len, S.max_msg, &zone, &o, &why) == -1) {
@@ -523,10 +524,10 @@ publish_single(const struct supdate *u)
 static void
 publish_update(const struct supdate *u, int batch)
 {
-	if (batch && !u->resend && sbatch_add(&S.out, u) == 0)
+	if (batch && sbatch_add(&S.out, u) == 0)
 		return;
 	flush_out();		/* keep the order */
-	if (batch && !u->resend && sbatch_add(&S.out, u) == 0)
+	if (batch && sbatch_add(&S.out, u) == 0)
 		return;
 	publish_single(u);	/* too big or too deep for a batch */
 }

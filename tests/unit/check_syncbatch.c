@@ -208,8 +208,44 @@ START_TEST(batch_refuses_deep_updates)
 		release(&h);
 	}
 	ck_assert_uint_eq(sb.n, 1);
+	/* a re-send is never batched (it may be for an original server) */
+	pack_single(&b, 1, 1);
+	hold(&h, &b);
+	h.u.resend = 1;
+	h.u.src = "s2";
+	h.u.srclen = 2;
+	ck_assert_int_eq(sbatch_add(&sb, &h.u), -1);
+	release(&h);
+	ck_assert_uint_eq(sb.n, 1);
 	mpbuf_free(&b);
 	sbatch_free(&sb);
+}
+END_TEST
+
+/* Our own batch is recognised from its first bytes, nothing else is. */
+START_TEST(own_batches_are_recognised)
+{
+	static const char long_name[] = "a-node-name-longer-than-31-bytes-x";
+	struct sbatch	 sb;
+	struct mpbuf	 out;
+
+	sbatch_init(&sb);
+	mpbuf_init(&out);
+	ck_assert_int_eq(add(&sb, 0, 1), 0);
+	ck_assert_int_eq(add(&sb, 1, 1), 0);
+	sbatch_pack(&sb, "s1", 2, &out);
+	ck_assert(sbatch_is_own(out.data, out.len, "s1", 2));
+	ck_assert(!sbatch_is_own(out.data, out.len, "s2", 2));
+	ck_assert(!sbatch_is_own(out.data, out.len, "s", 1));
+	ck_assert(!sbatch_is_own(out.data, out.len, "s10", 3));
+	ck_assert(!sbatch_is_own(out.data, 8, "s1", 2));
+	sbatch_pack(&sb, long_name, strlen(long_name), &out);
+	ck_assert(sbatch_is_own(out.data, out.len, long_name,
+	    strlen(long_name)));
+	ck_assert(!sbatch_is_own(out.data, out.len, long_name,
+	    strlen(long_name) - 1));
+	sbatch_free(&sb);
+	mpbuf_free(&out);
 }
 END_TEST
 
@@ -328,6 +364,7 @@ main(void)
 	tcase_add_test(tc, batch_round_trip);
 	tcase_add_test(tc, batch_bounds_when_building);
 	tcase_add_test(tc, batch_refuses_deep_updates);
+	tcase_add_test(tc, own_batches_are_recognised);
 	tcase_add_test(tc, batch_truncation_fails_everywhere);
 	tcase_add_test(tc, malformed_batches_are_refused);
 	tcase_add_test(tc, batch_topic);
