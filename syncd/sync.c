@@ -70,13 +70,27 @@ rnd(void *arg)
 	return (double)random() / ((double)RAND_MAX + 1);
 }
 
-static char *
+/*
+ * <root>/<kind>, made once per kind (the root never changes once set):
+ * under load this runs for every message published.
+ */
+static const char *
 topic(const char *kind)
 {
-	static char	 buf[SYNC_ROOT_MAX + 16];
+	static struct {
+		const char	*kind;
+		char		 buf[SYNC_ROOT_MAX + 16];
+	} memo[8];
+	unsigned	 i;
 
-	snprintf(buf, sizeof(buf), "%s/%s", S.root, kind);
-	return buf;
+	for (i = 0; i < 8 && memo[i].kind != NULL; i++)
+		if (strcmp(memo[i].kind, kind) == 0)
+			return memo[i].buf;
+	if (i == 8)
+		fatalx("topic: more kinds than expected");
+	snprintf(memo[i].buf, sizeof(memo[i].buf), "%s/%s", S.root, kind);
+	memo[i].kind = kind;
+	return memo[i].buf;
 }
 
 /* --- the actor --------------------------------------------------- */
