@@ -6,7 +6,8 @@
 # every other .c file goes into a per-folder archive that the unit tests
 # link too, so tests run the real daemon code.
 #
-# Targets: all, check, sanitize, valgrind, valgrind-children, bench, run,
+# Targets: all, check, sanitize, valgrind, valgrind-children, bench,
+# bench-sync, run,
 # install, clean.  B selects the build directory (make sanitize uses
 # build-san, make valgrind-children build-vg).
 
@@ -41,7 +42,7 @@ PKG_netd    = $(PKG_BASE)
 PKG_syncd   = $(PKG_BASE) libmosquitto
 PKG_authd   = $(PKG_BASE) libsodium
 PKG_runnerd = $(PKG_BASE)
-PKG_cli     = $(PKG_BASE) yaml-0.1 libsodium
+PKG_cli     = $(PKG_BASE) yaml-0.1 libsodium libmosquitto
 PKG_TEST    = $(PKG_BASE) yaml-0.1 libmosquitto libsodium check
 
 pkgcflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -73,7 +74,7 @@ UNIT_BINS   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 HELPER_SRC  = $(wildcard tests/helpers/*.c)
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all deps check sanitize valgrind valgrind-children test bench run install clean lint
+.PHONY: all deps check sanitize valgrind valgrind-children test bench bench-sync run install clean lint
 .DEFAULT_GOAL := all
 
 all: deps
@@ -152,6 +153,11 @@ valgrind-children: deps
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@MOAT_BIN=$(CURDIR)/$(B)/bin sh tests/bench.sh
+
+# Replication: a private mosquitto and three servers (tests/bench_repl.py).
+bench-sync: deps
+	@$(MAKE) --no-print-directory build
+	@MOAT_BIN=$(CURDIR)/$(B)/bin /usr/bin/python3 tests/bench_repl.py
 
 run: deps
 	@$(MAKE) --no-print-directory build

@@ -11,7 +11,11 @@
  *
  * `watch' adds one connection watching Path("bench") and measures from
  * a set's write to the arrival of its watch event; its setters use keys
- * in order so each event names the set it belongs to.
+ * in order so each event names the set it belongs to.  `repl' is the
+ * same across servers: the watchers are on the --peer servers (with
+ * --spread on every server, and the setters take turns too), and only
+ * an event on another server than the one that took the set counts: it
+ * measures replication through the broker.  `mqtt' is in benchmqtt.c.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -32,6 +36,7 @@
 #include <event2/util.h>
 
 #include "cli/bench.h"
+#include "cli/benchreply.h"
 #include "cli/client.h"
 #include "cli/moatctl.h"
 #include "lib/log.h"
@@ -56,6 +61,9 @@ struct bconn {
 	uint64_t		 t0;		/* when the batch left */
 	uint8_t			*got;		/* per batch slot */
 	uint64_t		 lastkey;	/* watcher: for depth > 0 */
+	unsigned		 srv;		/* 0: -h/-p, k: --peer k */
+	struct event		*pace;		/* --rate: the next batch */
+	uint64_t		 events;	/* watcher: counted ones */
 };
 
 struct bench {
@@ -70,6 +78,9 @@ struct bench {
 	uint64_t		 issued, answered, events;
 	uint64_t		 start, last;
 	uint64_t		*settime;	/* watch: key % WATCH_RING */
+	uint8_t			*writer;	/* repl: its server, ditto */
+	uint64_t		 written[1 + BENCH_MAX_PEERS];
+	unsigned		 nsrv;
 	uint64_t		 rng;
 	struct mpbuf		 out, path;
 	msgpack_packer		 pk, ppk;
@@ -79,25 +90,6 @@ struct bench {
 	size_t			 errlen;
 	int			 failed;
 };
-
-/* What a reply says, as far as the benchmark cares. */
-struct reply {
-	int		 has_seq;
-	uint64_t	 seq;
-	const char	*error, *state;
-	size_t		 errorlen, statelen;
-	const uint8_t	*path;		/* the array, if any */
-	size_t		 pathlen;
-};
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* xorshift64*: a fixed seed, so every run asks for the same keys */
 static uint64_t
@@ -133,56 +125,6 @@ note_error(struct bench *b, const char *text, size_t len)
 		    text);
 }
 
-static int
-key_is(const uint8_t *p, const struct mpval_head *h, const char *name)
-{
-	return h->kind == MPV_STR && h->n == strlen(name) &&
-	    memcmp(p + h->hlen, name, h->n) == 0;
-}
-
-/* Pick the top-level fields of one validated message. */
-static int
-reply_scan(const uint8_t *p, size_t len, struct reply *r)
-{
-	struct mpval_head kh, vh;
-	const uint8_t	*end = p + len, *k;
-	size_t		 n;
-	uint64_t	 i, pairs;
-
-	memset(r, 0, sizeof(*r));
-	if (mpval_head(p, len, &vh, NULL) != MPVAL_OK || vh.kind != MPV_MAP)
-		return -1;
-	pairs = vh.n;
-	p += vh.hlen;
-	for (i = 0; i < pairs; i++) {
-		k = p;
-		if ((n = mpval_skip(p, (size_t)(end - p))) == 0 ||
-		    mpval_head(k, n, &kh, NULL) != MPVAL_OK)
-			return -1;
-		p += n;
-		if ((n = mpval_skip(p, (size_t)(end - p))) == 0 ||
-		    mpval_head(p, n, &vh, NULL) != MPVAL_OK)
-			return -1;
-		if (key_is(k, &kh, "seq") && vh.kind == MPV_UINT) {
-			r->has_seq = 1;
-			r->seq = vh.v.u;
-		} else if (key_is(k, &kh, "error")) {
-			r->error = vh.kind == MPV_STR ?
-			    (const char *)p + vh.hlen : "(not a string)";
-			r->errorlen = vh.kind == MPV_STR ? vh.n :
-			    strlen(r->error);
-		} else if (key_is(k, &kh, "state") && vh.kind == MPV_STR) {
-			r->state = (const char *)p + vh.hlen;
-			r->statelen = vh.n;
-		} else if (key_is(k, &kh, "path") && vh.kind == MPV_ARRAY) {
-			r->path = p;
-			r->pathlen = n;
-		}
-		p += n;
-	}
-	return 0;
-}
-
 static void
 pack_key(struct bench *b, uint64_t key)
 {
@@ -195,10 +137,16 @@ pack_key(struct bench *b, uint64_t key)
 	mp_pack_path(&b->pk, b->path.data, b->path.len);
 }
 
+static int
+watching(const struct bench *b)
+{
+	return b->test == BENCH_WATCH || b->test == BENCH_REPL;
+}
+
 static uint64_t
 pick_key(struct bench *b)
 {
-	if (b->o->sequential || b->test == BENCH_WATCH)
+	if (b->o->sequential || watching(b))
 		return b->issued;
 	if (b->o->keyspace)
 		return rng_next(b) % b->o->keyspace;
@@ -206,12 +154,13 @@ pick_key(struct bench *b)
 }
 
 static void
-pack_request(struct bench *b, uint64_t seq)
+pack_request(struct bconn *c, uint64_t seq)
 {
+	struct bench	*b = c->b;
 	uint64_t	 key = pick_key(b);
 	int		 set;
 
-	set = b->test == BENCH_SET || b->test == BENCH_WATCH ||
+	set = b->test == BENCH_SET || watching(b) ||
 	    (b->test == BENCH_MIXED && (rng_next(b) >> 32) & 1);
 	msgpack_pack_map(&b->pk, set ? 5 : 4);
 	mp_pack_kv_str(&b->pk, "action", set ? "set_value" : "get_value");
@@ -223,8 +172,12 @@ pack_request(struct bench *b, uint64_t seq)
 		mp_pack_strn(&b->pk, b->value, b->o->datasize);
 	}
 	mp_pack_kv_uint(&b->pk, "nchain", 0);
-	if (b->test == BENCH_WATCH)
-		b->settime[key % WATCH_RING] = now_ns();
+	if (watching(b))
+		b->settime[key % WATCH_RING] = bench_now();
+	if (b->writer) {
+		b->writer[key % WATCH_RING] = (uint8_t)c->srv;
+		b->written[c->srv]++;
+	}
 }
 
 /*
@@ -256,6 +209,30 @@ conn_send(struct bconn *c)
 		fail(b, "cannot queue a request");
 }
 
+/* With --rate: 1 if the next request is not due yet (a timer is set). */
+static int
+paced(struct bconn *c)
+{
+	struct bench	*b = c->b;
+	uint64_t	 due = b->start + bench_due(b->o, b->issued), now;
+	struct timeval	 tv;
+
+	if (b->o->rate == 0 || (now = bench_now()) >= due)
+		return 0;
+	tv.tv_sec = (time_t)((due - now) / 1000000000u);
+	tv.tv_usec = (suseconds_t)((due - now) % 1000000000u / 1000);
+	evtimer_add(c->pace, &tv);
+	return 1;
+}
+
+static void send_batch(struct bconn *);
+
+static void
+pace_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	send_batch(arg);
+}
+
 static void
 send_batch(struct bconn *c)
 {
@@ -264,26 +241,58 @@ send_batch(struct bconn *c)
 	unsigned	 i, k;
 
 	k = left < b->o->pipeline ? (unsigned)left : b->o->pipeline;
-	if (k == 0)
+	if (k == 0 || paced(c))
 		return;
 	mpbuf_reset(&b->out);
 	c->base = c->seq + 1;
 	for (i = 0; i < k; i++) {
-		pack_request(b, ++c->seq);
+		pack_request(c, ++c->seq);
 		b->issued++;
 		c->got[i] = 0;
 	}
 	c->pending = k;
-	c->t0 = now_ns();
+	c->t0 = bench_now();
 	conn_send(c);
+}
+
+/* The events a watcher is to count: every set on another server. */
+static uint64_t
+expected(const struct bench *b, const struct bconn *c)
+{
+	if (b->test == BENCH_WATCH)
+		return b->o->requests;
+	return b->o->requests - b->written[c->srv];
 }
 
 static int
 finished(struct bench *b)
 {
+	unsigned	 i;
+
 	if (b->answered < b->o->requests)
 		return 0;
-	return b->test != BENCH_WATCH || b->events >= b->o->requests;
+	for (i = 0; i < b->nconns; i++)
+		if (b->conns[i].watcher &&
+		    b->conns[i].events < expected(b, &b->conns[i]))
+			return 0;
+	return 1;
+}
+
+/* repl: the writes that reached every watcher's server (at least). */
+static uint64_t
+replicated(const struct bench *b)
+{
+	uint64_t	 n = UINT64_MAX, have;
+	unsigned	 i;
+
+	for (i = 0; i < b->nconns; i++) {
+		if (!b->conns[i].watcher)
+			continue;
+		have = b->conns[i].events + b->written[b->conns[i].srv];
+		if (have < n)
+			n = have;
+	}
+	return n == UINT64_MAX ? 0 : n;
 }
 
 static void
@@ -296,7 +305,7 @@ check_done(struct bench *b)
 		return;
 	}
 	/* all sets answered: give the events a last chance */
-	if (b->answered == b->o->requests && b->test == BENCH_WATCH &&
+	if (b->answered == b->o->requests && watching(b) &&
 	    !evtimer_pending(b->grace, NULL))
 		evtimer_add(b->grace, &tv);
 }
@@ -306,7 +315,13 @@ grace_over(evutil_socket_t fd, short ev, void *arg)
 {
 	struct bench	*b = arg;
 	char		 text[64];
-	uint64_t	 missing = b->o->requests - b->events;
+	uint64_t	 missing = 0;
+	unsigned	 i;
+
+	for (i = 0; i < b->nconns; i++)
+		if (b->conns[i].watcher)
+			missing += expected(b, &b->conns[i]) -
+			    b->conns[i].events;
 
 	snprintf(text, sizeof(text), "%llu watch events missing",
 	    (unsigned long long)missing);
@@ -331,7 +346,7 @@ start_load(struct bench *b)
 {
 	unsigned	 i;
 
-	b->start = b->last = now_ns();
+	b->start = b->last = bench_now();
 	for (i = 0; i < b->nconns; i++)
 		if (!b->conns[i].watcher)
 			send_batch(&b->conns[i]);
@@ -363,38 +378,6 @@ send_watch(struct bconn *c)
 	conn_send(c);
 }
 
-/* The key number of a watch item: the last element, "key:NNN". */
-static int
-event_key(struct bconn *c, const struct reply *r, uint64_t *key)
-{
-	struct mpval_head h;
-	const uint8_t	*p = r->path, *end = p + r->pathlen, *last = NULL;
-	size_t		 n, i;
-	uint64_t	 k = 0;
-
-	if (mpval_head(p, r->pathlen, &h, NULL) != MPVAL_OK)
-		return -1;
-	for (p += h.hlen, i = 0; i < h.n; i++, p += n) {
-		if ((n = mpval_skip(p, (size_t)(end - p))) == 0)
-			return -1;
-		last = p;
-	}
-	if (last == NULL) {		/* the same node as before */
-		*key = c->lastkey;
-		return 0;
-	}
-	if (mpval_head(last, (size_t)(end - last), &h, NULL) != MPVAL_OK ||
-	    h.kind != MPV_STR || h.n < 5 || memcmp(last + h.hlen, "key:", 4))
-		return -1;
-	for (i = 4; i < h.n; i++) {
-		if (last[h.hlen + i] < '0' || last[h.hlen + i] > '9')
-			return -1;
-		k = k * 10 + (last[h.hlen + i] - '0');
-	}
-	*key = c->lastkey = k;
-	return 0;
-}
-
 static void
 watcher_msg(struct bconn *c, const struct reply *r, uint64_t now)
 {
@@ -415,10 +398,13 @@ watcher_msg(struct bconn *c, const struct reply *r, uint64_t now)
 			fail(b, "the watch ended early");
 		return;
 	}
-	if (r->path == NULL || event_key(c, r, &key) == -1 ||
-	    key >= b->o->requests)
+	if (r->path == NULL || event_key(r, &c->lastkey, &key) == -1 ||
+	    key >= b->issued)
 		return;			/* somebody else's change */
+	if (b->writer && b->writer[key % WATCH_RING] == c->srv)
+		return;			/* set on this server: not replicated */
 	hist_record(&b->res->hist, now - b->settime[key % WATCH_RING]);
+	c->events++;
 	b->events++;
 	b->last = now;
 	check_done(b);
@@ -439,10 +425,10 @@ setter_msg(struct bconn *c, const struct reply *r, uint64_t now)
 	c->got[slot] = 1;
 	if (r->error)
 		note_error(b, r->error, r->errorlen);
-	if (b->test != BENCH_WATCH)
+	if (!watching(b))
 		hist_record(&b->res->hist, now - c->t0);
 	b->answered++;
-	if (b->test != BENCH_WATCH)
+	if (!watching(b))
 		b->last = now;
 	if (--c->pending == 0)
 		send_batch(c);
@@ -495,7 +481,7 @@ conn_read(struct bufferevent *bev, void *arg)
 	const uint8_t	*p;
 	const char	*why;
 	size_t		 len, off = 0, n;
-	uint64_t	 now = now_ns();
+	uint64_t	 now = bench_now();
 
 	len = evbuffer_get_length(in);
 	if ((p = evbuffer_pullup(in, -1)) == NULL)
@@ -543,6 +529,8 @@ conn_open(struct bench *b, struct bconn *c, const char *host,
 		fatalx("bufferevent_socket_new");
 	if ((c->got = calloc(b->o->pipeline, 1)) == NULL)
 		fatal("calloc");
+	if ((c->pace = evtimer_new(b->base, pace_cb, c)) == NULL)
+		fatalx("evtimer_new");
 	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return 0;
@@ -557,9 +545,12 @@ bench_free(struct bench *b)
 		if (b->conns[i].bev)
 			bufferevent_free(b->conns[i].bev);
 		free(b->conns[i].got);
+		if (b->conns[i].pace)
+			event_free(b->conns[i].pace);
 	}
 	free(b->conns);
 	free(b->settime);
+	free(b->writer);
 	free(b->value);
 	mpbuf_free(&b->out);
 	mpbuf_free(&b->path);
@@ -567,6 +558,50 @@ bench_free(struct bench *b)
 	event_free(b->watchdog);
 	if (b->base)
 		event_base_free(b->base);
+}
+
+static unsigned
+nwatchers(const struct bench_opts *o, enum bench_test test)
+{
+	if (test == BENCH_WATCH)
+		return 1;
+	if (test == BENCH_REPL)
+		return o->spread ? 1 + o->npeers : o->npeers;
+	return 0;
+}
+
+/*
+ * Connection i: the setters first (on server 0, or with --spread on
+ * each in turn), then the watchers (repl: on every peer, or with
+ * --spread on every server).
+ */
+static void
+conn_place(struct bench *b, unsigned i)
+{
+	const struct bench_opts *o = b->o;
+	struct bconn	*c = &b->conns[i];
+
+	if (i < o->clients) {
+		c->srv = b->test == BENCH_REPL && o->spread ? i % b->nsrv : 0;
+		return;
+	}
+	c->watcher = 1;
+	i -= o->clients;
+	c->srv = b->test == BENCH_REPL && !o->spread ? i + 1 : i;
+}
+
+static void
+srv_addr(const struct bench *b, unsigned srv, const char **host,
+    const char **port)
+{
+	const struct bench_server *p;
+
+	if (srv == 0)
+		return;
+	p = &b->o->peer[srv - 1];
+	if (p->host[0])
+		*host = p->host;
+	*port = p->port;
 }
 
 static void
@@ -587,11 +622,14 @@ bench_setup(struct bench *b, const struct bench_opts *o,
 	if ((b->value = malloc(o->datasize + 1)) == NULL)
 		fatal("malloc");
 	memset(b->value, 'x', o->datasize);
-	b->nconns = o->clients + (test == BENCH_WATCH);
+	b->nsrv = test == BENCH_REPL ? 1 + o->npeers : 1;
+	b->nconns = o->clients + nwatchers(o, test);
 	if ((b->conns = calloc(b->nconns, sizeof(*b->conns))) == NULL)
 		fatal("calloc");
-	if (test == BENCH_WATCH && (b->settime = calloc(WATCH_RING,
+	if (watching(b) && (b->settime = calloc(WATCH_RING,
 	    sizeof(*b->settime))) == NULL)
+		fatal("calloc");
+	if (test == BENCH_REPL && (b->writer = calloc(WATCH_RING, 1)) == NULL)
 		fatal("calloc");
 	if ((b->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -617,15 +655,19 @@ bench_run(const struct bench_opts *o, const char *host, const char *port,
 	b.err = err;
 	b.errlen = errlen;
 	for (i = 0; i < b.nconns; i++) {
-		b.conns[i].watcher = test == BENCH_WATCH && i == o->clients;
-		if (conn_open(&b, &b.conns[i], host, port) == -1) {
+		const char *h = host, *p = port;
+
+		conn_place(&b, i);
+		srv_addr(&b, b.conns[i].srv, &h, &p);
+		if (conn_open(&b, &b.conns[i], h, p) == -1) {
 			bench_free(&b);
 			return -1;
 		}
 	}
 	event_add(b.watchdog, &stall);
 	event_base_dispatch(b.base);
-	res->done = test == BENCH_WATCH ? b.events : b.answered;
+	res->done = test == BENCH_WATCH ? b.events : test == BENCH_REPL ?
+	    replicated(&b) : b.answered;
 	res->secs = (b.last - b.start) / 1e9;
 	bench_free(&b);
 	return b.failed ? -1 : 0;
@@ -661,7 +703,7 @@ cmd_bench(int argc, char **argv)
 		bench_usage(stdout);
 		return 0;
 	}
-	raise_nofile(o.clients + 1);
+	raise_nofile(o.clients + 1 + BENCH_MAX_PEERS);
 	if ((res = malloc(sizeof(*res))) == NULL)
 		fatal("malloc");
 	if (o.csv) {
@@ -671,9 +713,10 @@ cmd_bench(int argc, char **argv)
 	for (t = 0; t < BENCH_NTESTS; t++) {
 		if (!(o.tests & (1u << t)))
 			continue;
-		if (bench_run(&o, o.host ? o.host : ctl.host,
+		if ((t == BENCH_MQTT ? bench_mqtt_run(&o, res, err,
+		    sizeof(err)) : bench_run(&o, o.host ? o.host : ctl.host,
 		    o.port ? o.port : ctl.port, t, res, err,
-		    sizeof(err)) == -1)
+		    sizeof(err))) == -1)
 			ctl_fail("moatctl bench: %s: %s", bench_names[t], err);
 		bench_print(stdout, &o, res);
 		fflush(stdout);

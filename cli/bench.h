@@ -17,11 +17,25 @@ enum bench_test {
 	BENCH_GET,
 	BENCH_MIXED,		/* set or get, 50/50 */
 	BENCH_WATCH,		/* set -> watch event latency */
+	BENCH_REPL,		/* set on one server -> event on another */
+	BENCH_MQTT,		/* the broker alone: publish -> receive */
 	BENCH_NTESTS
+};
+
+#define BENCH_MAX_PEERS	8
+
+struct bench_server {
+	char		 host[256];
+	char		 port[8];
 };
 
 struct bench_opts {
 	const char	*host, *port;	/* NULL: the global -h/-p */
+	struct bench_server peer[BENCH_MAX_PEERS];	/* --peer */
+	unsigned	 npeers;
+	int		 spread;	/* --spread: write on every server */
+	const char	*broker;	/* --broker mqtt://host:port */
+	uint64_t	 rate;		/* --rate: requests/s, 0: no limit */
 	unsigned	 clients;	/* -c */
 	unsigned	 pipeline;	/* -P */
 	uint64_t	 requests;	/* -n */
@@ -40,10 +54,13 @@ struct bench_opts {
 #define BENCH_MAX_REQUESTS	1000000000000ULL
 #define BENCH_MAX_KEYSPACE	1000000000000ULL	/* 12 digits */
 #define BENCH_MAX_DATASIZE	(1024 * 1024)
+#define BENCH_MAX_RATE		100000000
 
 struct bench_result {
 	enum bench_test	 test;
-	uint64_t	 done;		/* replies (watch: events) */
+	uint64_t	 done;		/* replies (watch: events; repl:
+					   writes seen on every watcher;
+					   mqtt: messages received) */
 	uint64_t	 errors;
 	double		 secs;		/* wall time of the run */
 	char		 firsterr[256];
@@ -73,6 +90,15 @@ void	bench_print(FILE *, const struct bench_opts *,
  * when it could not run at all (request errors are in the result). */
 int	bench_run(const struct bench_opts *, const char *host,
 	    const char *port, enum bench_test, struct bench_result *,
+	    char *err, size_t errlen);
+
+/* CLOCK_MONOTONIC in nanoseconds: every latency the benchmark takes. */
+uint64_t bench_now(void);
+/* When request number i (from 0) is due with --rate, in ns after start. */
+uint64_t bench_due(const struct bench_opts *, uint64_t i);
+
+/* benchmqtt.c: -t mqtt, the broker's own figures (libmosquitto). */
+int	bench_mqtt_run(const struct bench_opts *, struct bench_result *,
 	    char *err, size_t errlen);
 
 #endif

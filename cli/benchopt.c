@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cli/bench.h"
 
 const char *const bench_names[BENCH_NTESTS] = {
-	"SET", "GET", "MIXED", "WATCH"
+	"SET", "GET", "MIXED", "WATCH", "REPL", "MQTT"
 };
 
 void
@@ -39,6 +40,9 @@ bench_usage(FILE *f)
 	    "[-p port] [-c clients]\n"
 	    "           [-P pipeline] [-n requests] [-r keyspace] "
 	    "[-d bytes] [-t tests]\n"
+	    "           [--peer [host:]port]... [--spread] "
+	    "[--broker mqtt://host[:port]]\n"
+	    "           [--rate requests/s]\n"
 	    "  -h host       server (default: moatctl's -h)\n"
 	    "  -p port       port (default: moatctl's -p)\n"
 	    "  -c clients    parallel connections (50)\n"
@@ -47,10 +51,20 @@ bench_usage(FILE *f)
 	    "  -r keyspace   random keys key:000000000000 .. keyspace-1 "
 	    "(0: one key)\n"
 	    "  -d bytes      value size (3)\n"
-	    "  -t tests      comma list of set,get,mixed,watch (set,get)\n"
+	    "  -t tests      comma list of set,get,mixed,watch,repl,mqtt "
+	    "(set,get)\n"
 	    "  -q            one line per test: requests/s and p50\n"
 	    "  --csv         redis-benchmark's CSV columns\n"
-	    "  --sequential  keys 0 .. requests-1 in order (to load data)\n");
+	    "  --sequential  keys 0 .. requests-1 in order (to load data)\n"
+	    "  --peer [host:]port  repl: watch on this server too (up to 8)\n"
+	    "  --spread      repl: the clients write on every server, round "
+	    "robin\n"
+	    "  --broker uri  mqtt: the broker to measure (its one-way "
+	    "latency\n"
+	    "                and ceiling, -c x -P messages in flight)\n"
+	    "  --rate n      at most n requests per second in all (default: "
+	    "as fast\n"
+	    "                as the replies come)\n");
 }
 
 /* A decimal number in [lo, hi], nothing else. */
@@ -90,7 +104,7 @@ parse_tests(const char *s, unsigned *out, char *err, size_t errlen)
 				break;
 		if (t == BENCH_NTESTS) {
 			snprintf(err, errlen, "-t: unknown test '%.*s' (set, "
-			    "get, mixed, watch)", (int)len, p);
+			    "get, mixed, watch, repl, mqtt)", (int)len, p);
 			return -1;
 		}
 		mask |= 1u << t;
@@ -169,12 +183,81 @@ parse_one(struct bench_opts *o, int argc, char **argv, int *i, char *err,
 	}
 }
 
+/* --peer [host:]port; a bare port means the main host. */
+static int
+parse_peer(struct bench_opts *o, const char *v, char *err, size_t errlen)
+{
+	struct bench_server *s = &o->peer[o->npeers];
+	const char	*colon = strrchr(v, ':'), *port = colon ? colon + 1 : v;
+	uint64_t	 n;
+
+	if (o->npeers == BENCH_MAX_PEERS) {
+		snprintf(err, errlen, "--peer: at most %d", BENCH_MAX_PEERS);
+		return -1;
+	}
+	if (parse_num("--peer", port, 1, 65535, &n, err, errlen) == -1)
+		return -1;
+	if (colon && (colon == v || (size_t)(colon - v) >= sizeof(s->host))) {
+		snprintf(err, errlen, "--peer: bad host in '%s'", v);
+		return -1;
+	}
+	if (colon)
+		snprintf(s->host, sizeof(s->host), "%.*s", (int)(colon - v), v);
+	snprintf(s->port, sizeof(s->port), "%s", port);
+	o->npeers++;
+	return 0;
+}
+
+/* The long options with a value; 1: not one of them. */
+static int
+parse_long(struct bench_opts *o, int argc, char **argv, int *i, char *err,
+    size_t errlen)
+{
+	const char	*a = argv[*i];
+
+	if (strcmp(a, "--peer") != 0 && strcmp(a, "--broker") != 0 &&
+	    strcmp(a, "--rate") != 0)
+		return 1;
+	if (*i + 1 >= argc) {
+		snprintf(err, errlen, "%s: needs a value", a);
+		return -1;
+	}
+	if (strcmp(a, "--broker") == 0) {
+		o->broker = argv[++*i];
+		return 0;
+	}
+	if (strcmp(a, "--rate") == 0)
+		return parse_num(a, argv[++*i], 1, BENCH_MAX_RATE, &o->rate,
+		    err, errlen);
+	return parse_peer(o, argv[++*i], err, errlen);
+}
+
+/* What the tests asked for needs these options, and the other way round. */
+static int
+check_combination(const struct bench_opts *o, char *err, size_t errlen)
+{
+	if (o->sequential && o->keyspace) {
+		snprintf(err, errlen, "--sequential and -r exclude each "
+		    "other");
+		return -1;
+	}
+	if ((o->tests & (1u << BENCH_REPL)) && o->npeers == 0) {
+		snprintf(err, errlen, "-t repl needs --peer");
+		return -1;
+	}
+	if ((o->tests & (1u << BENCH_MQTT)) && o->broker == NULL) {
+		snprintf(err, errlen, "-t mqtt needs --broker");
+		return -1;
+	}
+	return 0;
+}
+
 int
 bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
     size_t errlen)
 {
 	const char	*a;
-	int		 i;
+	int		 i, rc;
 
 	bench_defaults(o);
 	for (i = 1; i < argc; i++) {
@@ -187,6 +270,13 @@ bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			o->help = 1;
 		else if (strcmp(a, "-q") == 0)
 			o->quiet = 1;
+		else if (strcmp(a, "--spread") == 0)
+			o->spread = 1;
+		else if ((rc = parse_long(o, argc, argv, &i, err,
+		    errlen)) != 1) {
+			if (rc == -1)
+				return -1;
+		}
 		else if (a[0] == '-' && a[1] != '\0' && a[1] != '-') {
 			if (parse_one(o, argc, argv, &i, err, errlen) == -1)
 				return -1;
@@ -196,12 +286,22 @@ bench_parse(struct bench_opts *o, int argc, char **argv, char *err,
 			return -1;
 		}
 	}
-	if (o->sequential && o->keyspace) {
-		snprintf(err, errlen, "--sequential and -r exclude each "
-		    "other");
-		return -1;
-	}
-	return 0;
+	return check_combination(o, err, errlen);
+}
+
+uint64_t
+bench_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+bench_due(const struct bench_opts *o, uint64_t i)
+{
+	return o->rate ? (uint64_t)((long double)i * 1e9 / o->rate) : 0;
 }
 
 double
@@ -263,8 +363,10 @@ bench_print(FILE *f, const struct bench_opts *o,
 		return;
 	}
 	fprintf(f, "====== %s ======\n", bench_names[r->test]);
-	fprintf(f, "  %llu requests completed in %.2f seconds, %llu "
-	    "errors\n", (unsigned long long)r->done, r->secs,
+	fprintf(f, "  %llu %s in %.2f seconds, %llu errors\n",
+	    (unsigned long long)r->done, r->test == BENCH_REPL ?
+	    "writes replicated to every watcher" : r->test == BENCH_MQTT ?
+	    "messages received" : "requests completed", r->secs,
 	    (unsigned long long)r->errors);
 	fprintf(f, "  %u parallel clients, pipeline %u, %zu bytes payload, "
 	    "keyspace %llu%s\n", o->clients, o->pipeline, o->datasize,

@@ -105,11 +105,14 @@ int		 core_change_local(const uint8_t *path, size_t pathlen,
  * update; persistence: a record read back at start-up): value (NULL =
  * tombstone), its whole chain and tock, then core_commit() with
  * `origin'.  Whether the change wins against the local state is the
- * caller's decision (chain_cmp(), chain_tiebreak()).  0 or -1 (ENOMEM).
+ * caller's decision (chain_cmp(), chain_tiebreak()).  *ep as for
+ * core_change_local() (the caller that looked the entry up to decide
+ * passes it, so the path is not walked again), or ep NULL.  0 or -1
+ * (ENOMEM).
  */
 int		 core_change_apply(const uint8_t *path, size_t pathlen,
-		    const uint8_t *value, size_t vlen, struct chain,
-		    uint64_t tock, int origin);
+		    struct entry **ep, const uint8_t *value, size_t vlen,
+		    struct chain, uint64_t tock, int origin);
 
 /*
  * The common tail of every applied change (local now, remote from

@@ -147,8 +147,8 @@ load_entry(const struct pf_entry *pe, void *arg)
 		if (nodes_tick(&core.nodes, pe->link[i].node,
 		    pe->link[i].tick) == -1)
 			return -1;
-	if (core_change_apply(pe->path, pe->plen, pe->value, pe->vlen, ch,
-	    pe->tock, CHANGE_LOAD) == -1)
+	if (core_change_apply(pe->path, pe->plen, NULL, pe->value, pe->vlen,
+	    ch, pe->tock, CHANGE_LOAD) == -1)
 		return -1;
 	return 1;
 }

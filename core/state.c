@@ -130,16 +130,17 @@ core_change_local(const uint8_t *path, size_t pathlen, struct entry **ep,
 }
 
 int
-core_change_apply(const uint8_t *path, size_t pathlen, const uint8_t *value,
-    size_t vlen, struct chain chain, uint64_t tock, int origin)
+core_change_apply(const uint8_t *path, size_t pathlen, struct entry **ep,
+    const uint8_t *value, size_t vlen, struct chain chain, uint64_t tock,
+    int origin)
 {
 	struct chain_link oldl[CHAIN_MAXLEN];
 	struct chain	 old = { oldl, 0 }, c;
 	struct change	 ch;
-	struct entry	*e;
+	struct entry	*e = ep ? *ep : NULL;
 
-	if (chain.n == 0 ||
-	    (e = tree_lookup_create(core.tree, path, pathlen)) == NULL)
+	if (chain.n == 0 || (e == NULL &&
+	    (e = tree_lookup_create(core.tree, path, pathlen)) == NULL))
 		return -1;
 	c = entry_chain(e);
 	memcpy(oldl, c.link, c.n * sizeof(*oldl));
@@ -158,6 +159,8 @@ core_change_apply(const uint8_t *path, size_t pathlen, const uint8_t *value,
 	ch.tock = tock;
 	ch.origin = origin;
 	core_commit(&ch, old);
+	if (ep)
+		*ep = e;
 	return 0;
 }
 

@@ -312,13 +312,12 @@ apply_event(const struct revent *r, struct mpbuf *vbuf)
 			msgpack_packer_init(&pk, vbuf, mpbuf_write);
 			msgpack_pack_object(&pk, *r->value);
 		}
-		if (core_change_apply(r->path, r->pathlen, r->value ?
+		if (core_change_apply(r->path, r->pathlen, &e, r->value ?
 		    vbuf->data : NULL, vbuf->len, r->chain, r->tock,
 		    CHANGE_REMOTE) == -1) {
 			log_warnx("sync: out of memory applying an update");
 			return;
 		}
-		e = tree_lookup(core.tree, r->path, r->pathlen);
 	} else
 		core_tock_seen(r->tock);
 	fin = e ? entry_chain(e) : (struct chain){ NULL, 0 };

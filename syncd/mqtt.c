@@ -254,6 +254,9 @@ mqtt_init(void)
 	mosquitto_log_callback_set(M.mosq, on_log);
 	(void)mosquitto_int_option(M.mosq, MOSQ_OPT_PROTOCOL_VERSION,
 	    MQTT_PROTOCOL_V5);
+	/* Small messages must not wait for Nagle (40 ms with a delayed
+	 * ACK): batching under load is ours to do (sync.c). */
+	(void)mosquitto_int_option(M.mosq, MOSQ_OPT_TCP_NODELAY, 1);
 }
 
 static void

@@ -19,6 +19,7 @@ static const char *const kind_names[] = {
 	[SK_INFO] = "info",
 	[SK_PING] = "ping",
 	[SK_DEL] = "del",
+	[SK_BATCH] = "update/batch",
 	[SK_UNKNOWN] = "unknown",
 };
 

@@ -15,6 +15,9 @@
  *              {[value], chain, tock, path, node: sender, tick: sender's}
  *              no value = deleted.  A chain is {node, tick, prev}, prev
  *              nil = it ends, missing = truncated.
+ *   update/batch  (ours, syncd/PROTOCOL.md) {node: sender, updates:
+ *              [update, ...]}: 2..SYNC_BATCH_MAX_COUNT update payloads
+ *              as above, at most SYNC_BATCH_MAX_BYTES in all.
  *   info       {node, tick, tock, [ticks: {node: tick}],
  *               [missing | known (alias superseded) | deleted |
  *                remote_missing: {node: ranges}], [node_drop: [node..]]}
@@ -40,7 +43,8 @@
 #define SYNC_HIST_MAX	16		/* names in a ping history */
 #define SYNC_PING_MAX	8192		/* bytes in a ping/del payload */
 
-enum sync_kind { SK_UPDATE, SK_INFO, SK_PING, SK_DEL, SK_UNKNOWN };
+enum sync_kind { SK_UPDATE, SK_INFO, SK_PING, SK_DEL, SK_BATCH,
+	SK_UNKNOWN };
 
 enum sync_kind	 sync_kind(const char *topic, const char *root);
 const char	*sync_kind_str(enum sync_kind);
@@ -120,6 +124,46 @@ void	supdate_pack(const struct supdate *, msgpack_packer *);
 int	supdate_parse_ipc(const msgpack_object *, struct supdate *,
 	    struct mpbuf *pathbuf, const char **why);
 void	supdate_pack_ipc(const struct supdate *, msgpack_packer *);
+
+/* --- batches (batch.c) --------------------------------------------- */
+
+#define SYNC_BATCH_MAX_COUNT	256
+#define SYNC_BATCH_MAX_BYTES	(64u << 10)	/* the whole payload */
+/* map, two keys, the node name (str8 header), the array header */
+#define SYNC_BATCH_OVERHEAD	(1 + 5 + 8 + 2 + SYNC_NAME_MAX + 3)
+
+/* Updates packed back to back (each a complete `update' payload). */
+struct sbatch {
+	struct mpbuf	 body;
+	unsigned	 n;
+};
+
+void	sbatch_init(struct sbatch *);
+void	sbatch_reset(struct sbatch *);
+void	sbatch_free(struct sbatch *);
+/*
+ * 0, or -1 (nothing added) when it would exceed a bound (flush first),
+ * or never fits: a re-send, or nested deeper than 30 levels.
+ */
+int	sbatch_add(struct sbatch *, const struct supdate *);
+/* The <root>/update/batch payload, for n >= 2 (n == 1: body is the
+ * single update itself). */
+void	sbatch_pack(const struct sbatch *, const char *node, size_t nodelen,
+	    struct mpbuf *out);
+
+/* A decoded batch: the elements, each for supdate_parse(). */
+struct sbatch_in {
+	const char	*node;
+	size_t		 nodelen;
+	const msgpack_object *item;
+	uint32_t	 n;
+};
+
+int	sbatch_parse(const msgpack_object *, struct sbatch_in *,
+	    const char **why);
+/* 1: the raw payload is a batch sbatch_pack() made for this node. */
+int	sbatch_is_own(const uint8_t *, size_t, const char *node,
+	    size_t nodelen);
 
 /* --- info ------------------------------------------------------------ */
 

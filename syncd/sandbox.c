@@ -16,6 +16,7 @@ const struct sandbox_rule syncd_rules[] = {
 	{ "connect", 0 },		/* the MQTT broker */
 	{ "futex", 0 },			/* mosquitto_lib_cleanup() at exit */
 	{ "getsockopt", 0 },		/* SO_ERROR of a non-blocking connect */
+	{ "setsockopt", 0 },		/* TCP_NODELAY on the broker socket */
 	{ "socket", 0 },		/* one TCP socket to the broker */
 };
 const size_t syncd_nrules = sizeof(syncd_rules) / sizeof(syncd_rules[0]);

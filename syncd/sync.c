@@ -48,7 +48,9 @@ static struct {
 	uint64_t	 tock_sent;	/* last IPC_SYNC_TOCK */
 	struct mpbuf	 batch;		/* packed events for core */
 	unsigned	 nbatch;
-	uint64_t	 dropped_remote, bad_msgs;
+	struct sbatch	 out;		/* updates for the broker */
+	struct mpbuf	 outbuf;	/* a payload being published */
+	uint64_t	 dropped_remote, bad_msgs, batches_sent;
 } S;
 
 static struct ipc_chan *core_chan(void);
@@ -68,13 +70,27 @@ rnd(void *arg)
 	return (double)random() / ((double)RAND_MAX + 1);
 }
 
-static char *
+/*
+ * <root>/<kind>, made once per kind (the root never changes once set):
+ * under load this runs for every message published.
+ */
+static const char *
 topic(const char *kind)
 {
-	static char	 buf[SYNC_ROOT_MAX + 16];
+	static struct {
+		const char	*kind;
+		char		 buf[SYNC_ROOT_MAX + 16];
+	} memo[8];
+	unsigned	 i;
 
-	snprintf(buf, sizeof(buf), "%s/%s", S.root, kind);
-	return buf;
+	for (i = 0; i < 8 && memo[i].kind != NULL; i++)
+		if (strcmp(memo[i].kind, kind) == 0)
+			return memo[i].buf;
+	if (i == 8)
+		fatalx("topic: more kinds than expected");
+	snprintf(memo[i].buf, sizeof(memo[i].buf), "%s/%s", S.root, kind);
+	memo[i].kind = kind;
+	return memo[i].buf;
 }
 
 /* --- the actor --------------------------------------------------- */
@@ -341,6 +357,26 @@ done:
 	mpbuf_free(&path);
 }
 
+/* A peer's batch: each element is checked as a single update. */
+static void
+got_batch(const msgpack_object *o)
+{
+	struct sbatch_in in;
+	const char	*why;
+	uint32_t	 i;
+
+	if (sbatch_parse(o, &in, &why) == -1) {
+		S.bad_msgs++;
+		log_warnx("bad update batch from the broker dropped: %s", why);
+		return;
+	}
+	if (in.nodelen == strlen(S.node) &&
+	    memcmp(in.node, S.node, in.nodelen) == 0)
+		return;		/* our own, back from the broker */
+	for (i = 0; i < in.n; i++)
+		got_update(&in.item[i]);
+}
+
 static void
 got_info(const msgpack_object *o)
 {
@@ -428,7 +464,8 @@ on_message(const char *t, const uint8_t *p, size_t len, void *arg)
 	msgpack_object	 o;
 	const char	*why;
 
-	if (k == SK_UNKNOWN)
+	if (k == SK_UNKNOWN || (k == SK_BATCH &&
+	    sbatch_is_own(p, len, S.node, strlen(S.node))))
 		return;
 	msgpack_zone_init(&zone, 1024);
 	if (sync_unpack(k, p, len, S.max_msg, &zone, &o, &why) == -1) {
@@ -439,6 +476,8 @@ on_message(const char *t, const uint8_t *p, size_t len, void *arg)
 		got_ping(k == SK_PING ? S.actor : S.del, &o);
 	else if (k == SK_UPDATE)
 		got_update(&o);
+	else if (k == SK_BATCH)
+		got_batch(&o);
 	else
 		got_info(&o);
 	msgpack_zone_destroy(&zone);
@@ -472,21 +511,65 @@ static const struct mqtt_ops mqtt_ops = {
 
 /* --- core -> broker ---------------------------------------------- */
 
+/*
+ * Coalescing: the events of one SYNC_LOCAL frame (core sends one frame
+ * per loop turn, so several events in one frame means load) go out as
+ * batches on <root>/update/batch; a frame of one, a batch that ends up
+ * with one, and every re-sent change (which may be for an original
+ * server that reported it missing) go out as the single `update'
+ * message, byte for byte the original's.
+ */
+static void
+flush_out(void)
+{
+	if (S.out.n == 1)
+		(void)mqtt_publish(topic("update"), S.out.body.data,
+		    S.out.body.len);
+	else if (S.out.n > 1) {
+		sbatch_pack(&S.out, S.node, strlen(S.node), &S.outbuf);
+		(void)mqtt_publish(topic("update/batch"), S.outbuf.data,
+		    S.outbuf.len);
+		S.batches_sent++;
+	}
+	sbatch_reset(&S.out);
+}
+
+static void
+publish_single(const struct supdate *u)
+{
+	msgpack_packer	 pk;
+
+	mpbuf_reset(&S.outbuf);
+	msgpack_packer_init(&pk, &S.outbuf, mpbuf_write);
+	supdate_pack(u, &pk);
+	(void)mqtt_publish(topic("update"), S.outbuf.data, S.outbuf.len);
+}
+
+static void
+publish_update(const struct supdate *u, int batch)
+{
+	if (batch && sbatch_add(&S.out, u) == 0)
+		return;
+	flush_out();		/* keep the order */
+	if (batch && sbatch_add(&S.out, u) == 0)
+		return;
+	publish_single(u);	/* too big or too deep for a batch */
+}
+
 static int
 publish_local(const msgpack_object *arr, const char **why)
 {
 	struct supdate	 u;
-	struct mpbuf	 path, out;
-	msgpack_packer	 pk;
+	struct mpbuf	 path;
 	uint32_t	 i;
-	int		 rc = 0;
+	int		 rc = 0, batch;
 
 	if (arr->type != MSGPACK_OBJECT_ARRAY) {
 		*why = "SYNC_LOCAL is not a list";
 		return -1;
 	}
+	batch = arr->via.array.size > 1;
 	mpbuf_init(&path);
-	mpbuf_init(&out);
 	for (i = 0; i < arr->via.array.size && rc == 0; i++) {
 		if ((rc = supdate_parse_ipc(&arr->via.array.ptr[i], &u, &path,
 		    why)) == -1)
@@ -494,15 +577,11 @@ publish_local(const msgpack_object *arr, const char **why)
 		if (u.chain.link[0].nodelen == strlen(S.node) &&
 		    memcmp(u.chain.link[0].node, S.node, strlen(S.node)) == 0)
 			set_value(u.tock, u.chain.link[0].tick);
-		if (S.standalone)
-			continue;
-		mpbuf_reset(&out);
-		msgpack_packer_init(&pk, &out, mpbuf_write);
-		supdate_pack(&u, &pk);
-		(void)mqtt_publish(topic("update"), out.data, out.len);
+		if (!S.standalone)
+			publish_update(&u, batch);
 	}
+	flush_out();
 	mpbuf_free(&path);
-	mpbuf_free(&out);
 	return rc;
 }
 
@@ -649,6 +728,8 @@ sync_start(void)
 		return;
 	}
 	mpbuf_init(&S.batch);
+	sbatch_init(&S.out);
+	mpbuf_init(&S.outbuf);
 	S.ev_actor = evtimer_new(base, actor_timer_cb, NULL);
 	S.ev_flush = event_new(base, -1, 0, flush_cb, NULL);
 	if (S.ev_actor == NULL || S.ev_flush == NULL)
@@ -706,6 +787,8 @@ sync_shutdown(void)
 	actor_free(S.actor);
 	actor_free(S.del);
 	mpbuf_free(&S.batch);
+	sbatch_free(&S.out);
+	mpbuf_free(&S.outbuf);
 	free(S.root);
 	free(S.node);
 	memset(&S, 0, sizeof(S));

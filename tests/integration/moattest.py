@@ -188,14 +188,14 @@ class Mosquitto:
 
     BIN = "/usr/sbin/mosquitto"
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, extra=""):
         self.tmp = tempfile.mkdtemp(prefix="moat-mqtt-")
         self.port = port or free_port()
         self.conf = os.path.join(self.tmp, "mosquitto.conf")
         with open(self.conf, "w") as f:
             f.write("listener %d 127.0.0.1\n"
                     "allow_anonymous true\n"
-                    "persistence false\n" % self.port)
+                    "persistence false\n" % self.port + extra)
         self.log = os.path.join(self.tmp, "mosquitto.log")
         self.proc = None
         self.start()
@@ -253,10 +253,11 @@ class MqttSub:
             stderr=subprocess.STDOUT, start_new_session=True)
 
     def messages(self):
-        """[(topic, payload bytes)] received so far."""
+        """[(topic, payload bytes)] received so far (complete lines)."""
         out = []
         with open(self.out, "rb") as f:
-            for line in f.read().decode(errors="replace").splitlines():
+            # the last line may still be being written: only whole ones
+            for line in f.read().decode(errors="replace").split("\n")[:-1]:
                 parts = line.split(" ")
                 if len(parts) == 2:
                     out.append((parts[0], bytes.fromhex(parts[1])))

@@ -4,7 +4,7 @@ got its reply and none was an error.  No timing is asserted."""
 import os
 import subprocess
 
-from moattest import BIN, Moatd, main, test
+from moattest import BIN, Moatd, Mosquitto, main, test
 
 HEADER = ('"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",'
           '"p95_latency_ms","p99_latency_ms","max_latency_ms"')
@@ -80,6 +80,46 @@ def quiet_and_human():
 
 
 @test
+def repl_and_mqtt():
+    """-t repl across three servers on one broker (watchers on the
+    peers, then --spread writers) and -t mqtt on that broker."""
+    b = Mosquitto()
+    ss = []
+    try:
+        for name in ("b1", "b2", "b3"):
+            ss.append(Moatd(name, args=["-C", "kv.server.mqtt.uri=" +
+                                        b.uri(), "-C",
+                                        "kv.server.ping.cycle=0.6", "-C",
+                                        "kv.server.ping.gap=0.2"]))
+        for m in ss:
+            m.wait_port()
+            m.wait_log("mqtt: connected", 10)
+        peers = ["--peer", str(ss[1].port), "--peer",
+                 "127.0.0.1:%d" % ss[2].port]
+        r = bench(ss[0], "-n", "600", "-c", "3", "-P", "8", "-t", "repl",
+                  "--csv", *peers)
+        assert r.returncode == 0, r.stderr
+        check_csv(r.stdout, ["REPL"])
+        r = bench(ss[0], "-n", "600", "-c", "3", "-P", "4", "-t", "repl",
+                  "--spread", "--rate", "2000", *peers)
+        assert r.returncode == 0, r.stderr
+        assert "600 writes replicated to every watcher" in r.stdout, r.stdout
+        assert " 0 errors" in r.stdout, r.stdout
+        r = bench(ss[0], "-n", "2000", "-c", "1", "-P", "10", "-t", "mqtt",
+                  "--broker", b.uri(), "--csv")
+        assert r.returncode == 0, r.stderr
+        check_csv(r.stdout, ["MQTT"])
+        r = bench(ss[0], "-n", "300", "-t", "mqtt", "--broker", b.uri(),
+                  "--rate", "1000", "-q")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("MQTT: "), r.stdout
+    finally:
+        for m in ss:
+            m.cleanup()
+        b.cleanup()
+
+
+@test
 def bad_options():
     m = Moatd()
     try:
@@ -89,6 +129,12 @@ def bad_options():
         r = bench(m, "-t", "lpush")
         assert r.returncode == 1
         assert "unknown test 'lpush'" in r.stderr, r.stderr
+        r = bench(m, "-t", "repl")
+        assert r.returncode == 1
+        assert "-t repl needs --peer" in r.stderr, r.stderr
+        r = bench(m, "-t", "mqtt", "--broker", "http://x")
+        assert r.returncode == 1
+        assert "--broker http://x: " in r.stderr, r.stderr
     finally:
         m.cleanup()
 

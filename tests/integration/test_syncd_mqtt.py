@@ -14,8 +14,8 @@ import sys
 import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from moattest import (BIN, Moatd, Mosquitto, MqttSub, main, test,  # noqa
-                      wait_for)
+from moattest import (BIN, Client, Moatd, Mosquitto, MqttSub, Path,  # noqa
+                      main, test, wait_for)
 
 # A fast ping cycle keeps the test short; cycle >= 3 * gap.
 FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
@@ -210,6 +210,78 @@ def test_malformed_messages_dropped():
         assert d.children()["syncd"] == pid, d.logtext()
     finally:
         cleanup(sub, d, broker)
+
+
+@test
+def test_low_load_set_is_one_original_update():
+    """One set at low load: one message on moat/kv/update, byte for byte
+    the original's encoding (key order, ext 3 path), never a batch."""
+    broker = Mosquitto()
+    d = sub = c = None
+    try:
+        sub = MqttSub(broker, "moat/kv/#")
+        d = synced(broker)
+        d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port)
+        wait_for(lambda: decoded(sub), 10, what="s1 on the broker")
+        c = Client(d.port)
+        c.call("set_value", path=Path("bb"), value="v")
+        ups = wait_for(lambda: [p for t, p in sub.messages()
+                                if t == "moat/kv/update"], 10,
+                       what="the update")
+        assert len(ups) == 1, ups
+        u = msgpack.unpackb(ups[0], raw=False)
+        want = msgpack.packb({"node": "s1", "tick": u["tick"], "prev": None,
+                              "path": msgpack.ExtType(3, b"\xa2bb"),
+                              "value": "v", "tock": u["tock"]})
+        assert ups[0] == want, (ups[0].hex(), want.hex())
+        assert not [t for t, p in sub.messages()
+                    if t.startswith("moat/kv/update/")], sub.messages()
+    finally:
+        if c:
+            c.close()
+        cleanup(sub, d, broker)
+
+
+@test
+def test_burst_is_batched_and_converges():
+    """A burst far beyond what a broker with small queues takes in single
+    messages: syncd coalesces it into update/batch messages, whatever
+    the broker drops is recovered, both servers end with everything."""
+    n = 20000
+    broker = Mosquitto(extra="max_queued_messages 50\n")
+    ss = []
+    sub = None
+    try:
+        sub = MqttSub(broker, "moat/kv/update/batch")
+        ss = [synced(broker, name, ["-C", "kv.server.start=memory"])
+              for name in ("s1", "s2")]
+        for d in ss:
+            d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port)
+        r = subprocess.run([os.path.join(BIN, "moatctl"), "-h", "127.0.0.1",
+                            "-p", str(ss[0].port), "bench", "-q", "-c", "8",
+                            "-P", "64", "-n", str(n), "--sequential", "-t",
+                            "set"], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0, r.stderr
+        q = Client(ss[1].port, timeout=30)
+
+        def has_all():
+            st = q.call("get_state", nodes=True, missing=True)
+            return st["nodes"].get("s1", 0) >= n and not st["missing"]
+        wait_for(has_all, 120, step=0.2, what="s2 to have all of s1's")
+        got = q.call("get_value", path=Path("bench", "key:%012d" % (n - 1)))
+        assert got.get("value") == "xxx", got
+        q.close()
+        batches = [msgpack.unpackb(p, raw=False) for t, p in sub.messages()]
+        assert batches, "no update/batch message seen"
+        for b in batches[:20]:
+            assert b["node"] == "s1", b
+            assert 2 <= len(b["updates"]) <= 256, len(b["updates"])
+            for u in b["updates"]:
+                assert u["node"] == "s1" and u["prev"] is None, u
+                assert u["path"].code == 3 and u["value"] == "xxx", u
+    finally:
+        cleanup(sub, *ss, broker)
 
 
 @test

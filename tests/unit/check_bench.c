@@ -81,6 +81,33 @@ START_TEST(test_tests_list)
 }
 END_TEST
 
+START_TEST(test_repl_mqtt)
+{
+	struct bench_opts o;
+	char		 err[256];
+	char		*repl[] = { "bench", "-t", "repl", "--peer", "7001",
+			    "--peer", "10.0.0.2:7002", "--spread", "--rate",
+			    "5000" };
+	char		*mqtt[] = { "bench", "-t", "mqtt,set", "--broker",
+			    "mqtt://127.0.0.1:1883" };
+
+	ck_assert_msg(parse(&o, err, NARGS(repl), repl) == 0, "%s", err);
+	ck_assert_uint_eq(o.tests, 1u << BENCH_REPL);
+	ck_assert_uint_eq(o.npeers, 2);
+	ck_assert_str_eq(o.peer[0].host, "");
+	ck_assert_str_eq(o.peer[0].port, "7001");
+	ck_assert_str_eq(o.peer[1].host, "10.0.0.2");
+	ck_assert_str_eq(o.peer[1].port, "7002");
+	ck_assert(o.spread);
+	ck_assert_uint_eq(o.rate, 5000);
+	ck_assert_uint_eq(bench_due(&o, 5000), 1000000000u);
+	ck_assert_int_eq(parse(&o, err, NARGS(mqtt), mqtt), 0);
+	ck_assert_uint_eq(o.tests, (1u << BENCH_MQTT) | (1u << BENCH_SET));
+	ck_assert_str_eq(o.broker, "mqtt://127.0.0.1:1883");
+	ck_assert_uint_eq(bench_due(&o, 5000), 0);
+}
+END_TEST
+
 /* Each bad command line and the message it must give. */
 static const struct {
 	const char	*args[4];
@@ -100,15 +127,22 @@ static const struct {
 	    "1048576" },
 	{ { "-p", "65536" }, "-p: '65536' is not a number from 1 to 65535" },
 	{ { "-t", "set,,get" }, "-t: unknown test '' (set, get, mixed, "
-	    "watch)" },
+	    "watch, repl, mqtt)" },
 	{ { "-t", "lpush" }, "-t: unknown test 'lpush' (set, get, mixed, "
-	    "watch)" },
+	    "watch, repl, mqtt)" },
 	{ { "-n" }, "-n: needs a value" },
 	{ { "-x", "1" }, "unknown option '-x'" },
 	{ { "--json" }, "unknown option '--json'" },
 	{ { "extra" }, "unexpected argument 'extra'" },
 	{ { "-r", "10", "--sequential" }, "--sequential and -r exclude each "
 	    "other" },
+	{ { "-t", "repl" }, "-t repl needs --peer" },
+	{ { "-t", "mqtt" }, "-t mqtt needs --broker" },
+	{ { "--peer" }, "--peer: needs a value" },
+	{ { "--peer", "h:0" }, "--peer: '0' is not a number from 1 to 65535" },
+	{ { "--peer", ":5" }, "--peer: bad host in ':5'" },
+	{ { "--rate", "0" }, "--rate: '0' is not a number from 1 to "
+	    "100000000" },
 };
 
 START_TEST(test_bad)
@@ -275,7 +309,7 @@ main(void)
 	TCase	*tc = tu_tcase(s, "bench", 0, TU_TESTS(test_defaults,
 		    test_all_options, test_tests_list, test_hist_layout,
 		    test_hist_exact, test_hist_large, test_hist_merge,
-		    test_csv));
+		    test_csv, test_repl_mqtt));
 
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) /
 	    sizeof(bad[0])));

@@ -77,8 +77,11 @@ START_TEST(local_and_applied_changes)
 	l[1].node = core.self;
 	l[1].tick = 2;
 	tock = core.tock;
-	ck_assert_int_eq(core_change_apply((const uint8_t *)"\xa1" "a", 2,
+	e = NULL;
+	ck_assert_int_eq(core_change_apply((const uint8_t *)"\xa1" "a", 2, &e,
 	    (const uint8_t *)"\x02", 1, c, tock + 100, CHANGE_REMOTE), 0);
+	ck_assert_ptr_eq(e, tree_lookup(core.tree, (const uint8_t *)"\xa1"
+	    "a", 2));
 	ck_assert_int_eq(last.origin, CHANGE_REMOTE);
 	ck_assert_uint_eq(last.node, s2);
 	ck_assert_uint_eq(core.tock, tock + 100);	/* adopted */
