@@ -18,7 +18,7 @@
 #include "cli/client.h"
 #include "cli/data.h"
 #include "cli/moatctl.h"
-#include "cli/pathlong.h"
+#include "lib/pathlong.h"
 #include "cli/yamlout.h"
 #include "lib/pathfmt.h"
 

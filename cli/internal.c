@@ -16,7 +16,7 @@
 
 #include "cli/client.h"
 #include "cli/moatctl.h"
-#include "cli/pathlong.h"
+#include "lib/pathlong.h"
 #include "cli/yamlout.h"
 
 static const char dump_usage[] = "usage: moatctl internal dump PATH\n"

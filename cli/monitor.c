@@ -27,7 +27,7 @@
 #include "cli/client.h"
 #include "cli/data.h"
 #include "cli/moatctl.h"
-#include "cli/pathlong.h"
+#include "lib/pathlong.h"
 #include "cli/yamlin.h"
 #include "cli/yamlout.h"
 #include "lib/pathfmt.h"

@@ -62,9 +62,9 @@ core_configure(const msgpack_object *conf)
 	stream_init();
 	configured = 1;
 	persist_configure(conf);
+	cready_configure(conf);	/* empty and synced: requests wait */
 	csync_configure(conf);	/* after the load: SYNC_STATE has the tick */
 	store_init_value(conf);
-	cready_configure(conf);	/* empty and synced: requests wait */
 }
 
 static void

@@ -529,12 +529,9 @@ read_conf(const msgpack_object *conf, int *on)
 		    strcmp(s, "off") == 0 ? FS_OFF : FS_BATCH;
 	free(s);
 	*on = 1;
-	if (conf_get_str(conf, "kv.server.start", &s) == 0) {
+	/* network: the files as storage; the download is ready.c's */
+	if (conf_get_str(conf, "kv.server.start", &s) == 0)
 		*on = strcmp(s, "memory") != 0;
-		if (strcmp(s, "network") == 0)
-			log_info("kv.server.start is network: no download "
-			    "from peers yet, the state directory is used");
-	}
 	free(s);
 	P.compact = COMPACT_DEF;
 	if (conf_get_int(conf, "kv.server.compact", &n) == 0 && n > 0)

@@ -36,6 +36,7 @@
 #include "core/persist.h"
 #include "core/reply.h"
 #include "core/session.h"
+#include "core/sync.h"
 #include "ipc/proc.h"
 #include "lib/log.h"
 #include "lib/record.h"
@@ -383,6 +384,9 @@ plog_load_msg(struct ipc_msg *m)
 	}
 	close(fd);
 	free(name);
+	/* the original's local load: this data needs no download */
+	cready_set("data loaded with -l");
+	csync_loaded();
 	return 0;
 }
 

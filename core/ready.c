@@ -1,20 +1,33 @@
 /*
  * ready.c - client requests wait until this server may answer them.
  *
- * A server that starts with an empty tree, without kv.server.init and
- * with a broker to talk to may be one that lost its state: the ticks
- * of its node name may already be taken by changes the others hold.
- * Answering a write then would reuse such a tick, and the peers would
- * take the new change for the old one and ignore it for good.  So,
- * like the original (which opens its client ports only once its
- * node's tick is known), requests are held here, in order, until a
- * peer's info with every node's tick arrived (it raises our own tick,
- * sync.c) or two ping cycles passed without one (we are alone).
+ * A server that starts without data (or with kv.server.start: network)
+ * and with a broker to talk to downloads the tree from a ready peer
+ * first, as the original does: syncd's actor reports "good" peers,
+ * syncd fetches their tree over the client protocol and tells core
+ * (IPC_SYNC_FETCH start, then done or fail).  Until the download is
+ * complete, requests are held here, in order: answering from half a
+ * tree would be wrong, and a write could reuse a tick of this node's
+ * earlier life that the peers still hold, so they would ignore the new
+ * change for good.  The download's state brings every node's tick.
+ *
+ * The wait ends when
+ *  - a download is done (a broken one is retried by syncd from the
+ *    next good peer; entries already applied are real, chained
+ *    changes, harmless, but only "done" ends the wait);
+ *  - our own ping was not contested ("tag") and syncd has heard no
+ *    other node at all (no ping, update or info), nor was a download
+ *    asked for: we are alone (the original's lone node);
+ *  - four ping cycles passed without a download running, or one that
+ *    was running at that time failed: fall back to what we have and
+ *    say so in the log;
+ *  - data was loaded with -l (the original's local load).
  * Sessions open and close meanwhile; what is held is bounded, and past
  * the bound the server stops waiting rather than lose requests.
  */
 #include <bsd/sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +50,9 @@ struct held {
 
 static struct {
 	int		 waiting;
+	int		 fetching;	/* a download is under way */
+	int		 asked;		/* a download was started */
+	int		 expired;	/* the fallback time has passed */
 	size_t		 bytes;
 	struct event	*timer;
 	TAILQ_HEAD(, held) q;
@@ -48,34 +64,88 @@ timer_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	cready_set("no peer told this server its tick: alone");
+	R.expired = 1;
+	if (R.fetching)
+		log_info("still downloading from a peer after four ping cycles");
+	else
+		cready_set("no download from a peer within four ping cycles: "
+		    "answering with what this server has");
+}
+
+/*
+ * Must this server download its tree before it answers?  Called before
+ * the first SYNC_STATE (whose `ready' says so) and so before -i stores
+ * its value: an initial value means we start the network.
+ */
+static int
+wants_download(const msgpack_object *conf)
+{
+	const msgpack_object *init = conf_get(conf, "kv.server.init");
+	char	*uri = NULL, *start = NULL;
+	int	 synced, network;
+
+	if (init != NULL && init->type != MSGPACK_OBJECT_NIL)
+		return 0;
+	synced = conf_get_str(conf, "kv.server.mqtt.uri", &uri) == 0 &&
+	    uri != NULL && *uri != '\0';
+	network = conf_get_str(conf, "kv.server.start", &start) == 0 &&
+	    strcmp(start, "network") == 0;
+	free(uri);
+	free(start);
+	return synced && (network || (tree_count(core.tree) == 0 &&
+	    !entry_has_value(tree_root(core.tree))));
 }
 
 void
 cready_configure(const msgpack_object *conf)
 {
-	char		*uri = NULL;
 	struct timeval	 tv;
 	double		 secs;
-	int		 synced;
 
 	if (R.timer != NULL)
 		return;		/* start-up only */
-	synced = conf_get_str(conf, "kv.server.mqtt.uri", &uri) == 0 &&
-	    uri != NULL && *uri != '\0';
-	free(uri);
-	if (!synced || tree_count(core.tree) > 0 ||
-	    entry_has_value(tree_root(core.tree)))
+	if (!wants_download(conf))
 		return;
 	if ((R.timer = evtimer_new(proc_base(), timer_cb, NULL)) == NULL)
 		fatalx("evtimer_new");
-	secs = 2 * csync_cycle();
+	secs = 10;
+	(void)conf_get_double(conf, "kv.server.ping.cycle", &secs);
+	if (secs <= 0)
+		secs = 10;
+	secs *= 4;
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	evtimer_add(R.timer, &tv);
 	R.waiting = 1;
-	log_info("no data: holding client requests until a peer tells "
-	    "this server its tick");
+	log_info("holding client requests until the tree is downloaded "
+	    "from a peer");
+}
+
+void
+cready_fetch(const char *event, const char *node, size_t nodelen)
+{
+	char	 why[300];
+
+	if (strcmp(event, "start") == 0) {
+		R.fetching = R.asked = 1;
+		log_info("downloading the tree from %.*s", (int)nodelen, node);
+		return;
+	}
+	R.fetching = 0;
+	if (strcmp(event, "done") == 0) {
+		snprintf(why, sizeof(why), "downloaded the tree from %.*s",
+		    (int)nodelen, node);
+		cready_set(why);
+	} else if (R.expired)
+		cready_set("no peer could be downloaded from: answering with "
+		    "what this server has");
+}
+
+void
+cready_tagged(void)
+{
+	if (R.waiting && !R.asked)
+		cready_set("our ping met no ready peer: alone");
 }
 
 int
@@ -129,6 +199,7 @@ cready_set(const char *why)
 	if (R.timer != NULL)
 		evtimer_del(R.timer);
 	log_info("answering client requests (%s)", why);
+	csync_send_state();	/* ready: our pings carry our value */
 	while ((h = TAILQ_FIRST(&R.q)) != NULL) {
 		TAILQ_REMOVE(&R.q, h, entry);
 		R.bytes -= h->len;
@@ -147,7 +218,7 @@ cready_free(void)
 		free(h);
 	}
 	R.bytes = 0;
-	R.waiting = 0;
+	R.waiting = R.fetching = R.asked = R.expired = 0;
 	if (R.timer != NULL)
 		event_free(R.timer);
 	R.timer = NULL;

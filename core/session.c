@@ -36,7 +36,7 @@
 #include "lib/mpval.h"
 #include "lib/pathfmt.h"
 
-#define SERVER_QLEN	10	/* the original's kv.server.buffer */
+#define SERVER_QLEN	10	/* default of the original's kv.server.buffer */
 
 static struct {
 	struct csession	**bucket;	/* hash chains by id */
@@ -47,6 +47,7 @@ static struct {
 	struct reply	 r;
 	struct mpbuf	 path, relpath, tmp;
 	struct mpval_limits lim;
+	unsigned	 qlen;		/* kv.server.buffer: stream window */
 } S;
 
 static uint32_t
@@ -132,6 +133,9 @@ csess_configure(const msgpack_object *conf)
 	lazy_init();
 	if (conf_get_int(conf, "kv.server.max_out", &v) == 0 && v > 0)
 		stream_set_limit((size_t)v / 4);
+	S.qlen = SERVER_QLEN;
+	if (conf_get_int(conf, "kv.server.buffer", &v) == 0 && v > 0)
+		S.qlen = (unsigned)v;
 }
 
 static void
@@ -173,7 +177,7 @@ csess_open(uint32_t id)
 	rep_str(&S.r, "node", node);
 	rep_uint(&S.r, "tick", core_tick());
 	rep_tock(&S.r, core_tock_read());
-	rep_uint(&S.r, "qlen", SERVER_QLEN);
+	rep_uint(&S.r, "qlen", S.qlen);
 	rep_end(&S.r);
 	send_reply(id, 0);
 }
@@ -424,7 +428,7 @@ hello(struct csession *s, struct req *rq)
 	s->hello = 1;
 	if (req_int(rq, F_QLEN, &q) != REQ_OK || q <= 0)
 		return;
-	s->qlen = q > SERVER_QLEN ? SERVER_QLEN : (unsigned)q;
+	s->qlen = q > S.qlen ? S.qlen : (unsigned)q;
 }
 
 static void

@@ -40,6 +40,7 @@ static struct {
 	int		 observing;
 	double		 cycle;
 	uint64_t	 tick_sent;	/* our tick in the last SYNC_STATE */
+	int		 announce;	/* data of our own: tell every tick */
 	struct event	*ev_flush;
 	struct mpbuf	 batch;
 	unsigned	 nbatch;
@@ -93,9 +94,14 @@ send_state(void)
 	msgpack_pack_map(pk, 3);
 	mp_pack_kv_uint(pk, "tick", Y.tick_sent);
 	mp_pack_kv_uint(pk, "tock", core.tock);
-	/* no download at start-up (yet): the tree is as ready as it gets */
-	mp_pack_kv_bool(pk, "ready", 1);
+	mp_pack_kv_bool(pk, "ready", !cready_waiting());
 	ipc_end(Y.chan);
+}
+
+void
+csync_send_state(void)
+{
+	send_state();
 }
 
 /* Peers raised our own tick (we lost changes): pings must say so. */
@@ -492,10 +498,6 @@ got_info(const msgpack_object *o)
 	if (mp_map_get(o, "ticks") != NULL)
 		csync_rec_ticks_seen();
 	info_ticks(mp_map_get(o, "ticks"));
-	if (mp_map_get(o, "ticks") != NULL && cready_waiting()) {
-		state_check();	/* the raised tick before any new change */
-		cready_set("a peer told every node's tick");
-	}
 	if (each_nodeset(mp_map_get(o, "known"), info_known) == -1 ||
 	    each_nodeset(mp_map_get(o, "deleted"), info_deleted) == -1 ||
 	    each_nodeset(mp_map_get(o, "remote_missing"),
@@ -504,6 +506,33 @@ got_info(const msgpack_object *o)
 		return -1;
 	info_node_drop(mp_map_get(o, "node_drop"));
 	return 0;
+}
+
+/*
+ * A server with data of its own (its state directory, -l) tells the
+ * peers every node's tick once it meets one: changes of a node that is
+ * gone may live only here, and nobody would ask for them otherwise.
+ * The peers then report those ticks missing, and the resend job
+ * (sync_recover.c) re-sends them: the original's "a node with data
+ * broadcasts what it has".  Again on our first tag, in case the first
+ * info was lost.
+ */
+void
+csync_loaded(void)
+{
+	if (!Y.standalone)
+		Y.announce = 2;
+}
+
+static void
+announce_ticks(void)
+{
+	if (Y.announce == 0 || cready_waiting())
+		return;
+	Y.announce--;
+	log_info("sync: telling the peers every node's tick (data of our "
+	    "own)");
+	(void)csync_request("ticks", 5, 1);
 }
 
 /* {tock, [node, tick]}: the highest tock, and a peer's tick from a ping */
@@ -525,11 +554,52 @@ got_tock(const msgpack_object *o)
 	    node->via.str.size)) == NODE_NONE || idx == core.self ||
 	    (n = nodes_get(&core.nodes, idx)) == NULL)
 		return 0;
+	if (Y.announce == 2)
+		announce_ticks();
 	/* restarted without its state, or new: it must learn the ticks */
 	if (v < n->tick || v == 0)
 		csync_rec_peer_behind(idx, v < n->tick);
 	if (v > n->tick)
 		n->tick = v;
+	return 0;
+}
+
+/* {event: "start"|"done"|"fail", node}: the start-up download */
+static int
+got_fetch(const msgpack_object *o)
+{
+	const char	*ev, *node;
+	size_t		 evlen, nodelen;
+	char		 evs[8];
+
+	if (mp_get_str(mp_map_get(o, "event"), &ev, &evlen) == -1 ||
+	    evlen >= sizeof(evs) ||
+	    mp_get_str(mp_map_get(o, "node"), &node, &nodelen) == -1)
+		return -1;
+	memcpy(evs, ev, evlen);
+	evs[evlen] = '\0';
+	state_check();	/* a raised tick of ours, before any new change */
+	cready_fetch(evs, node, nodelen);
+	return 0;
+}
+
+/* {event, ...}: only "tag" matters to core yet (are we alone?) */
+static int
+got_actor(const msgpack_object *o)
+{
+	const char	*ev;
+	size_t		 len;
+	int		 alone = 0;
+
+	if (mp_get_str(mp_map_get(o, "event"), &ev, &len) == -1)
+		return -1;
+	(void)mp_get_bool(mp_map_get(o, "alone"), &alone);
+	if (len != 3 || memcmp(ev, "tag", 3) != 0)
+		return 0;
+	if (alone)
+		cready_tagged();
+	else if (Y.announce == 1)
+		announce_ticks();
 	return 0;
 }
 
@@ -575,7 +645,10 @@ csync_dispatch(struct ipc_msg *m)
 			rc = got_req(&o);
 			break;
 		case IPC_SYNC_ACTOR:
-			rc = 0;		/* housekeeping needs no action yet */
+			rc = got_actor(&o);
+			break;
+		case IPC_SYNC_FETCH:
+			rc = got_fetch(&o);
 			break;
 		default:
 			rc = -1;
@@ -605,6 +678,9 @@ csync_configure(const msgpack_object *conf)
 	Y.standalone = conf_get_str(conf, "kv.server.mqtt.uri", &uri) == -1 ||
 	    uri == NULL || *uri == '\0';
 	free(uri);
+	if (!Y.observing && (tree_count(core.tree) > 0 ||
+	    entry_has_value(tree_root(core.tree))))
+		csync_loaded();		/* from the state directory */
 	if (!Y.observing) {
 		/* the random delays must differ between servers */
 		clock_gettime(CLOCK_REALTIME, &ts);

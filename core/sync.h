@@ -5,8 +5,8 @@
  *
  *	sync.c		channel, SYNC_STATE, the batch of outgoing events,
  *			remote updates, peers' info messages, dispatch
- *	ready.c		client requests held at start-up until this
- *			server's tick is known (a lost state)
+ *	ready.c		client requests held at start-up until the tree
+ *			is downloaded from a peer (or we are alone)
  *	sync_recover.c	answers to IPC_SYNC_REQ: ticks, missing, and the
  *			resend job (a chunked walk re-sending entries that
  *			carry a tick somebody reported missing)
@@ -32,6 +32,11 @@ void	csync_peer_up(struct ipc_chan *);
 void	csync_peer_down(void);
 int	csync_dispatch(struct ipc_msg *);
 void	csync_shutdown(void);
+
+/* sync.c, for ready.c: SYNC_STATE now (ready changed) */
+void	csync_send_state(void);
+/* for plog.c: data of our own was loaded (-l): announce its ticks */
+void	csync_loaded(void);
 
 /* sync.c, for sync_recover.c */
 struct ipc_chan	*csync_chan(void);		/* NULL: syncd down */
@@ -79,6 +84,9 @@ int	cready_waiting(void);
 int	cready_hold(uint32_t id, const uint8_t *, size_t);
 void	cready_drop(uint32_t id);	/* the session closed */
 void	cready_set(const char *why);	/* answer what is held, and on */
+/* IPC_SYNC_FETCH: event "start", "done" or "fail" from node. */
+void	cready_fetch(const char *event, const char *node, size_t nodelen);
+void	cready_tagged(void);		/* our ping won: maybe alone */
 void	cready_free(void);
 
 #endif

@@ -36,6 +36,7 @@ static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_MSG_MON_STOP] = "MSG_MON_STOP",
 	[IPC_MSG_MON_ERROR] = "MSG_MON_ERROR",
 	[IPC_MSG_RECV] = "MSG_RECV",
+	[IPC_SYNC_FETCH] = "SYNC_FETCH",
 };
 
 static const char *const role_names[PROC_MAX] = {

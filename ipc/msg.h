@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	5
+#define IPC_VERSION	6
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -54,6 +54,8 @@ enum ipc_type {
 	IPC_SYNC_TOCK,		/* syncd->core: {tock, [node, tick]} */
 	IPC_SYNC_ACTOR,		/* syncd->core: {event, ...}: coordination */
 	IPC_SYNC_REQ,		/* syncd->core: {what, prio}: send info */
+	IPC_SYNC_FETCH,		/* syncd->core: {event, node, ...}: the
+				   start-up download from a peer */
 
 	/* core <-> syncd: msg_send/msg_monitor pass-through; syncd/syncd.h */
 	IPC_MSG_SEND,		/* core->syncd, id = session: {seq, topic,

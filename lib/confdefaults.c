@@ -17,11 +17,14 @@ const char conf_default_yaml[] =
 "    port: 27586\n"
 "    auth: null\n"
 "    init_timeout: 5\n"
+"  domain: null\n"
+"  hostmap: {}\n"
 "  server:\n"
 "    bind_default:\n"
 "      host: 127.0.0.1\n"		/* ours: loopback, not all interfaces */
 "      port: 27586\n"
 "    bind: []\n"
+"    buffer: 10\n"
 "    backend: mqtt\n"
 "    mqtt:\n"
 "      uri: 'mqtt://localhost:1883'\n"
@@ -60,9 +63,12 @@ const struct conf_key conf_keys[] = {
 	{ "kv.conn.port",		CK_INT, 1, 65535, NULL },
 	{ "kv.conn.auth",		CK_STR_OR_NULL, 0, 0, NULL },
 	{ "kv.conn.init_timeout",	CK_NUM, 0, 3600, NULL },
+	{ "kv.domain",			CK_STR_OR_NULL, 0, 0, NULL },
+	{ "kv.hostmap",			CK_ANY, 0, 0, NULL },
 	{ "kv.server.bind_default.host", CK_STR, 0, 0, NULL },
 	{ "kv.server.bind_default.port", CK_INT, 1, 65535, NULL },
 	{ "kv.server.bind",		CK_LIST, 0, 16, NULL },
+	{ "kv.server.buffer",		CK_INT, 1, 100000, NULL },
 	{ "kv.server.backend",		CK_STR, 0, 0, NULL },
 	{ "kv.server.mqtt.uri",		CK_STR, 0, 0, NULL },
 	{ "kv.server.root",		CK_STR, 0, 0, NULL },

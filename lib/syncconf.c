@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "lib/conf.h"
+#include "lib/mp.h"
 #include "lib/syncconf.h"
 
 #define URI_SCHEME	"mqtt://"
@@ -65,6 +66,8 @@ parse_host(const char *h, size_t len, char *out, const char **why)
 		strcpy(out, "127.0.0.1");
 		return 0;
 	}
+	if (!v6 && strchr(tmp, ':') != NULL)
+		v6 = 1;		/* a bare IPv6 address (hostmap lists) */
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, tmp, addr) != 1) {
 		*why = v6 ? "not an IPv6 address" :
 		    "host must be a numeric address or localhost "
@@ -133,6 +136,39 @@ check_root(const char *root)
 	return 0;
 }
 
+static int hostmap_entry(const msgpack_object *, char *, size_t, int *,
+    const char **);
+
+/* Every kv.hostmap entry must parse (names are only found at use). */
+static int
+check_hostmap(const msgpack_object *conf, char *err, size_t errlen)
+{
+	const msgpack_object *map = conf_get(conf, "kv.hostmap");
+	char		 host[PEER_HOST_MAX];
+	const char	*why;
+	uint32_t	 i;
+	int		 port;
+
+	if (map == NULL || map->type == MSGPACK_OBJECT_NIL)
+		return 0;
+	if (map->type != MSGPACK_OBJECT_MAP) {
+		snprintf(err, errlen, "kv.hostmap: must map node names to "
+		    "addresses");
+		return -1;
+	}
+	for (i = 0; i < map->via.map.size; i++)
+		if (map->via.map.ptr[i].key.type != MSGPACK_OBJECT_STR ||
+		    hostmap_entry(&map->via.map.ptr[i].val, host,
+		    sizeof(host), &port, &why) == -1) {
+			snprintf(err, errlen, "kv.hostmap: entry %u: %s",
+			    (unsigned)i + 1, map->via.map.ptr[i].key.type ==
+			    MSGPACK_OBJECT_STR ? why : "node name must be a "
+			    "string");
+			return -1;
+		}
+	return 0;
+}
+
 int
 syncconf_check(const msgpack_object *conf, char *err, size_t errlen)
 {
@@ -161,8 +197,99 @@ syncconf_check(const msgpack_object *conf, char *err, size_t errlen)
 		    "least 3 times kv.server.ping.gap (%g)", cycle, gap);
 		goto done;
 	}
+	if (check_hostmap(conf, err, errlen) == -1)
+		goto done;
 	rc = 0;
 done:
 	free(s);
 	return rc;
+}
+
+/* "host", "host:port", "[v6]" or "[v6]:port" (kv.hostmap strings). */
+static int
+split_host_port(const char *s, const char **h, size_t *hlen, int *port)
+{
+	const char	*c = strrchr(s, ':'), *rb = strrchr(s, ']');
+
+	*h = s;
+	*hlen = strlen(s);
+	if (c == NULL || (rb == NULL && strchr(s, ':') != c) ||
+	    (rb != NULL && c < rb))
+		return 0;	/* no port, or a bare IPv6 address */
+	*hlen = (size_t)(c - s);
+	return parse_port(c + 1, port);
+}
+
+/* A hostmap entry: a string as above, or [host, port]. */
+static int
+hostmap_entry(const msgpack_object *e, char *host, size_t hostlen,
+    int *port, const char **why)
+{
+	const char	*h;
+	size_t		 len;
+	int64_t		 p;
+
+	if (e->type == MSGPACK_OBJECT_STR) {
+		if (e->via.str.size >= hostlen)
+			goto bad;
+		memcpy(host, e->via.str.ptr, e->via.str.size);
+		host[e->via.str.size] = '\0';
+		if (split_host_port(host, &h, &len, port) == -1)
+			goto bad;
+		host[len] = '\0';
+		return 0;
+	}
+	if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+	    mp_get_str(&e->via.array.ptr[0], &h, &len) == -1 ||
+	    len >= hostlen || mp_get_int64(&e->via.array.ptr[1], &p) == -1 ||
+	    p < 1 || p > 65535)
+		goto bad;
+	memcpy(host, h, len);
+	host[len] = '\0';
+	*port = (int)p;
+	return 0;
+bad:
+	*why = "a kv.hostmap entry must be [host, port] or \"host[:port]\"";
+	return -1;
+}
+
+int
+peer_addr_lookup(const msgpack_object *conf, const char *node,
+    struct peer_addr *pa, const char **why)
+{
+	const msgpack_object *map = conf_get(conf, "kv.hostmap");
+	char		 host[PEER_HOST_MAX];
+	char		*domain = NULL;
+	int64_t		 port = 27586;
+	uint32_t	 i;
+	int		 p;
+
+	(void)conf_get_int(conf, "kv.conn.port", &port);
+	p = (int)port;
+	if (strlen(node) >= sizeof(host)) {
+		*why = "node name too long for a host name";
+		return -1;
+	}
+	strcpy(host, node);
+	for (i = 0; map != NULL && map->type == MSGPACK_OBJECT_MAP &&
+	    i < map->via.map.size; i++) {
+		const msgpack_object *k = &map->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_STR &&
+		    k->via.str.size == strlen(node) &&
+		    memcmp(k->via.str.ptr, node, k->via.str.size) == 0) {
+			if (hostmap_entry(&map->via.map.ptr[i].val, host,
+			    sizeof(host), &p, why) == -1)
+				return -1;
+			break;
+		}
+	}
+	if (conf_get_str(conf, "kv.domain", &domain) == 0 && domain != NULL &&
+	    *domain != '\0' && strchr(host, '.') == NULL &&
+	    strchr(host, ':') == NULL && strcmp(host, "localhost") != 0)
+		snprintf(host + strlen(host), sizeof(host) - strlen(host),
+		    ".%s", domain);
+	free(domain);
+	pa->port = p;
+	return parse_host(host, strlen(host), pa->host, why);
 }

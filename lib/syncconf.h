@@ -35,4 +35,20 @@ int	mqtt_uri_parse(const char *, struct mqtt_uri *, const char **why);
  */
 int	syncconf_check(const msgpack_object *, char *err, size_t errlen);
 
+/*
+ * Where to download the tree from peer `node' at start-up (the
+ * original's rule): kv.hostmap.<node> as [host, port] or
+ * "host[:port]", else the node name itself; kv.domain is appended to a
+ * host without a dot (not localhost); the port defaults to
+ * kv.conn.port.  The result must be numeric (or localhost), as for
+ * the broker: syncd cannot resolve names.  0, or -1 with a reason.
+ */
+#define PEER_HOST_MAX	256
+struct peer_addr {
+	char	 host[MQTT_HOST_MAX];	/* numeric */
+	int	 port;
+};
+int	peer_addr_lookup(const msgpack_object *conf, const char *node,
+	    struct peer_addr *, const char **why);
+
 #endif

@@ -113,6 +113,13 @@ struct supdate {
 /* From the broker.  The canonical path is written into pathbuf. */
 int	supdate_parse(const msgpack_object *, struct supdate *,
 	    struct mpbuf *pathbuf, const char **why);
+/*
+ * A get_tree item of the start-up download (syncd/fetch.c): {value,
+ * chain, tock, path, depth}; path is the item's full canonical path,
+ * which the caller rebuilt (lib/pathlong.h) and keeps alive.
+ */
+int	supdate_parse_item(const msgpack_object *, const uint8_t *path,
+	    size_t pathlen, struct supdate *, const char **why);
 /* To the broker, in the original's key order. */
 void	supdate_pack(const struct supdate *, msgpack_packer *);
 

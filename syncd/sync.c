@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/mp.h"
 #include "syncd/actor.h"
+#include "syncd/fetch.h"
 #include "syncd/mqtt.h"
 #include "syncd/msg.h"
 #include "syncd/recover.h"
@@ -45,6 +46,7 @@ static struct {
 	struct actor_val value;		/* [tock, tick] for our pings */
 	int		 ready;
 	int		 core_sync;	/* core sent SYNC_STATE: speaks sync */
+	int		 heard_peer;	/* a message of another node came */
 	uint64_t	 tock_sent;	/* last IPC_SYNC_TOCK */
 	struct mpbuf	 batch;		/* packed events for core */
 	unsigned	 nbatch;
@@ -55,14 +57,15 @@ static struct {
 
 static struct ipc_chan *core_chan(void);
 
-static double
-now_s(void)
+double
+sync_now(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
 
 static double
 rnd(void *arg)
@@ -109,7 +112,7 @@ actor_rearm(void)
 		d = r;
 	if ((r = recover_next(&S.rec)) < d)
 		d = r;
-	d -= now_s();
+	d -= sync_now();
 	if (d > 86400)		/* nothing scheduled */
 		return;
 	if (d < 0)
@@ -122,7 +125,7 @@ actor_rearm(void)
 static void
 actor_timer_cb(int fd, short what, void *arg)
 {
-	double	 now = now_s();
+	double	 now = sync_now();
 
 	actor_tick(S.actor, now);
 	actor_tick(S.del, now);
@@ -183,6 +186,13 @@ tell_core_actor(struct actor *a, const struct actor_event *ev,
 		mp_pack_str(pk, "nodes");
 		pack_names(pk, a, &ev->remote);
 		break;
+	case AEV_TAG:
+		/* alone: no other node has been heard from at all */
+		msgpack_pack_map(pk, 3);
+		mp_pack_kv_str(pk, "event", name);
+		mp_pack_kv_str(pk, "node", actor_name(a, ev->node));
+		mp_pack_kv_bool(pk, "alone", !S.heard_peer);
+		break;
 	default:
 		msgpack_pack_map(pk, 2);
 		mp_pack_kv_str(pk, "event", name);
@@ -236,7 +246,20 @@ start_recovery(struct actor *a, const struct actor_event *ev)
 
 	nl = names_of(a, &ev->local, local);
 	nr = names_of(a, &ev->remote, remote);
-	recover_start(&S.rec, ev->prio, local, nl, remote, nr, now_s());
+	recover_start(&S.rec, ev->prio, local, nl, remote, nr, sync_now());
+}
+
+/* Ready peers while core is not ready: download the tree from one. */
+static void
+start_fetch(struct actor *a, const struct actor_event *ev)
+{
+	const char	*nodes[ACTOR_LIST_MAX];
+	unsigned	 n;
+
+	if (S.ready || !S.core_sync || fetch_busy())
+		return;
+	n = names_of(a, &ev->remote, nodes);
+	fetch_start(nodes, n, S.node);
 }
 
 static void
@@ -273,6 +296,9 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 		log_debug("actor: tagged");
 		request("missing", 0, 0);
 		break;
+	case AEV_GOOD_NODE:
+		start_fetch(a, ev);
+		break;
 	default:
 		break;
 	}
@@ -308,6 +334,21 @@ set_value(uint64_t tock, uint64_t tick)
 
 /* --- broker -> core ---------------------------------------------- */
 
+void
+sync_send_events(struct ipc_chan *c, struct mpbuf *batch, unsigned *n)
+{
+	msgpack_packer	*pk;
+
+	if (*n > 0 && c != NULL) {
+		pk = ipc_begin(c, IPC_SYNC_REMOTE, 0);
+		msgpack_pack_array(pk, *n);
+		ipc_append(c, batch->data, batch->len);
+		ipc_end(c);
+	}
+	mpbuf_reset(batch);
+	*n = 0;
+}
+
 static void
 flush_cb(int fd, short what, void *arg)
 {
@@ -315,17 +356,11 @@ flush_cb(int fd, short what, void *arg)
 
 	if (S.nbatch == 0)
 		return;
-	if (c == NULL || ipc_pending(c) > CORE_MAX_PENDING)
+	if (c == NULL || ipc_pending(c) > CORE_MAX_PENDING) {
 		S.dropped_remote += S.nbatch;
-	else {
-		msgpack_packer *pk = ipc_begin(c, IPC_SYNC_REMOTE, 0);
-
-		msgpack_pack_array(pk, S.nbatch);
-		ipc_append(c, S.batch.data, S.batch.len);
-		ipc_end(c);
+		c = NULL;	/* dropped: peers will ask again */
 	}
-	mpbuf_reset(&S.batch);
-	S.nbatch = 0;
+	sync_send_events(c, &S.batch, &S.nbatch);
 }
 
 static void
@@ -345,6 +380,7 @@ got_update(const msgpack_object *o)
 	if (!u.resend && u.chain.link[0].nodelen == strlen(S.node) &&
 	    memcmp(u.chain.link[0].node, S.node, strlen(S.node)) == 0)
 		goto done;	/* our own, back from the broker */
+	S.heard_peer = 1;
 	set_value(u.tock, 0);
 	msgpack_packer_init(&pk, &S.batch, mpbuf_write);
 	supdate_pack_ipc(&u, &pk);
@@ -392,6 +428,7 @@ got_info(const msgpack_object *o)
 	if (si.nodelen == strlen(S.node) &&
 	    memcmp(si.node, S.node, si.nodelen) == 0)
 		return;		/* our own */
+	S.heard_peer = 1;
 	set_value(si.tock, 0);
 	if (S.actor) {
 		char	 name[SYNC_NAME_MAX + 1];
@@ -399,7 +436,7 @@ got_info(const msgpack_object *o)
 		memcpy(name, si.node, si.nodelen);
 		name[si.nodelen] = '\0';
 		recover_info(&S.rec, name, si.f[SI_TICKS] != NULL,
-		    si.f[SI_MISSING] != NULL, now_s());
+		    si.f[SI_MISSING] != NULL, sync_now());
 		actor_rearm();
 	}
 	flush_cb(-1, 0, NULL);	/* keep the order with pending updates */
@@ -448,9 +485,11 @@ got_ping(struct actor *a, const msgpack_object *o)
 		S.bad_msgs++;
 		log_warnx("bad ping message dropped: %s", why);
 	} else if (a) {
+		if (m->t != AMSG_HIST && strcmp(m->node, S.node) != 0)
+			S.heard_peer = 1;
 		if (m->value.has && a == S.actor)
 			tock_seen(m->value.tock, m->node, m->value.tick);
-		actor_input(a, m, now_s());
+		actor_input(a, m, sync_now());
 		actor_rearm();
 	}
 	free(m);
@@ -489,8 +528,8 @@ on_up(void *arg)
 	pass_up();
 	if (S.actor) {
 		/* once: no-ops on reconnects; del first, as captured */
-		actor_start(S.del, now_s());
-		actor_start(S.actor, now_s());
+		actor_start(S.del, sync_now());
+		actor_start(S.actor, sync_now());
 		actor_rearm();
 	}
 }
@@ -712,6 +751,7 @@ sync_configure(const msgpack_object *conf)
 	S.acfg.nodes = conf_int(conf, "kv.server.ping.nodes", 5);
 	S.acfg.splits = conf_int(conf, "kv.server.ping.splits", 4);
 	S.acfg.n_hosts = conf_int(conf, "kv.server.ping.n_hosts", 10);
+	fetch_configure(conf);
 }
 
 void
@@ -738,6 +778,7 @@ sync_start(void)
 	S.del = actor_new(S.node, &del_cfg, &actor_hooks, "del");
 	actor_set_passive(S.del);
 	recover_init(&S.rec, S.acfg.cycle, recover_request, NULL);
+	fetch_init(base, core_chan);
 	snprintf(sub, sizeof(sub), "%s/#", S.root);
 	mqtt_start(base, &S.uri, sub, &mqtt_ops, NULL);
 }
@@ -751,10 +792,12 @@ sync_peer_up(int role, struct ipc_chan *c)
 void
 sync_peer_down(int role)
 {
-	if (role == PROC_CORE) {
-		S.core_sync = 0;
-		pass_core_down();
-	}
+	if (role != PROC_CORE)
+		return;
+	S.core_sync = 0;
+	S.ready = 0;		/* a new core says again whether it is */
+	fetch_stop();
+	pass_core_down();
 }
 
 /*
@@ -779,6 +822,7 @@ sync_shutdown(void)
 {
 	flush_cb(-1, 0, NULL);
 	pass_shutdown();
+	fetch_shutdown();
 	mqtt_stop();
 	if (S.ev_actor)
 		event_free(S.ev_actor);

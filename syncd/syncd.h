@@ -4,9 +4,11 @@
  *
  * syncd holds the broker connection (mqtt.c), the wire format of the
  * server messages (msg.c, update.c), the ping/coordination actor
- * (actor.c) and the timing of split recovery (recover.c); sync.c wires
- * them to the event loop and to core.  pass.c carries the clients'
- * msg_send and msg_monitor (see the IPC_MSG_* messages below).  It has
+ * (actor.c), the timing of split recovery (recover.c) and the start-up
+ * download of the tree from a peer's client port (fetch.c); sync.c
+ * wires them to the event loop and to core.  pass.c carries the
+ * clients' msg_send and msg_monitor (see the IPC_MSG_* messages
+ * below).  It has
  * no tree: every decision about an entry is core's, by the chains.
  * With an empty kv.server.mqtt.uri syncd stays idle (standalone).
  *
@@ -34,7 +36,9 @@
  *   IPC_SYNC_STATE    {tick: uint, tock: uint, ready: bool}
  *	Our node's change counter and the tock; send it once when the
  *	syncd channel comes up and whenever `ready' changes (ready: the
- *	tree is loaded or downloaded, our pings may carry a value).  Until
+ *	tree is loaded or downloaded, our pings may carry a value; not
+ *	ready: core holds client requests until a download, see
+ *	core/ready.c, and syncd downloads from the first "good" peers).  Until
  *	it arrives, pings carry value nil (a node that is not ready), and
  *	syncd sends core nothing at all: this first SYNC_STATE is how core
  *	says that it understands the IPC_SYNC_* messages.
@@ -78,7 +82,10 @@
  *		        [node], [prio, replace, local: [..], remote: [..]],
  *		        [nodes: [..]]}
  *	Coordination: "tag" = this node is "it" for one cycle (the one
- *	node doing housekeeping); "untag"/"detag" end that; "recover" = a
+ *	node doing housekeeping), with alone: true when syncd has heard
+ *	no other node at all (no ping, update or info): a node that is
+ *	not ready then stops waiting for a download; "untag"/"detag" end
+ *	that; "recover" = a
  *	healed split was seen (prio = our position on our side's history,
  *	local/remote = both histories); "good" = ready peers a fresh node
  *	can download the tree from.
@@ -91,6 +98,14 @@
  *	nothing when there is nothing to say; true: send even an empty
  *	map.  Sent on "tag" (missing, not forced) and by the split
  *	recovery steps of recover.c (ticks, missing, resend; forced).
+ *   IPC_SYNC_FETCH    {event: "start"|"done"|"fail", node, entries}
+ *	The start-up download (fetch.c): "start" = connecting to that
+ *	peer; its entries then come as IPC_SYNC_REMOTE events (whole
+ *	chains), its get_state as one IPC_SYNC_INFO (ticks = every node's
+ *	tick, known, deleted), and "done" after them: the tree is
+ *	complete.  A broken download is retried from the next good peer
+ *	("start" again); "fail" = none was left.  Only "done" makes core
+ *	ready; "fail" leaves the rest to core's fallback timer.
  *
  * The pass-through messages (IPC_MSG_*; pass.c here, core/msgpass.c
  * there) carry the clients' msg_send and msg_monitor.  core turns the
@@ -138,6 +153,7 @@
 #include <msgpack.h>
 
 #include "ipc/ipc.h"
+#include "lib/mp.h"
 #include "lib/sandbox.h"
 
 extern const struct sandbox_rule syncd_rules[];
@@ -166,5 +182,10 @@ void	pass_message(const char *topic, const uint8_t *, size_t,
 	    const uint32_t *subids, unsigned n, void *arg);
 void	pass_suback(int mid, int ok, void *arg);
 void	pass_shutdown(void);
+/* sync.c, for fetch.c */
+double	sync_now(void);			/* monotonic seconds */
+/* n packed events in batch as one IPC_SYNC_REMOTE (c NULL: drop them) */
+void	sync_send_events(struct ipc_chan *c, struct mpbuf *batch,
+	    unsigned *n);
 
 #endif

@@ -111,6 +111,23 @@ supdate_parse(const msgpack_object *o, struct supdate *u, struct mpbuf *pb,
 	return 0;
 }
 
+int
+supdate_parse_item(const msgpack_object *o, const uint8_t *path,
+    size_t pathlen, struct supdate *u, const char **why)
+{
+	memset(u, 0, sizeof(*u));
+	if (mp_get_uint64(mp_map_get(o, "tock"), &u->tock) == -1) {
+		*why = "tree item without tock";
+		return -1;
+	}
+	if (parse_nested(mp_map_get(o, "chain"), &u->chain, why) == -1)
+		return -1;
+	u->path = path;
+	u->pathlen = pathlen;
+	u->value = mp_map_get(o, "value");
+	return 0;
+}
+
 /* Links from..n-1 as nested maps; the last one's prev says the end. */
 static void
 pack_nested(msgpack_packer *pk, const struct schain *c, unsigned from)

@@ -11,9 +11,19 @@ FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
 NAMES = ("s1", "s2", "s3")
 
 
-def server(broker, name, port=None, state=None):
+def hostmap(peers):
+    """-C options that tell a server where its peers' client ports are
+    ({name: port}), for the start-up download."""
+    out = []
+    for n, p in peers.items():
+        out += ["-C", "kv.hostmap.%s=127.0.0.1:%d" % (n, p)]
+    return out
+
+
+def server(broker, name, port=None, state=None, args=(), peers=None):
     d = Moatd(name, args=["-C", "kv.server.mqtt.uri=" + broker.uri()]
-              + FAST, port=port, state=state)
+              + FAST + hostmap(peers or {}) + list(args), port=port,
+              state=state)
     try:
         d.wait_port()
         d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port, 10)
@@ -24,11 +34,14 @@ def server(broker, name, port=None, state=None):
     return d
 
 
-def dump(port, empty=False):
-    """Every entry below the root: {path: (value, chain)}; chains whole."""
-    c = Client(port)
+def dump(port, empty=False, flow=False):
+    """Every entry below the root: {path: (value, chain)}; chains whole.
+    flow: under flow control (a large tree would otherwise outrun a slow
+    test client past kv.server.max_out)."""
+    c = Client(port, qlen=10 if flow else None, timeout=60 if flow else 5)
     try:
-        msgs = c.stream("get_tree", path=Path(), nchain=-1, empty=empty)
+        msgs = c.stream("get_tree", ack=flow, path=Path(), nchain=-1,
+                        empty=empty)
     finally:
         c.close()
     out = {}
@@ -50,10 +63,10 @@ def state(port):
         c.close()
 
 
-def converged(servers, what="dumps"):
+def converged(servers, what="dumps", flow=False):
     """Wait until every server has the same dump; return it."""
     def same():
-        ds = [dump(s.port) for s in servers]
+        ds = [dump(s.port, flow=flow) for s in servers]
         return ds[0] if all(d == ds[0] for d in ds[1:]) else None
     return wait_for(same, 30, step=0.3, what="servers converge: " + what)
 

@@ -9,7 +9,7 @@
 #include <check.h>
 #include <msgpack.h>
 
-#include "cli/pathlong.h"
+#include "lib/pathlong.h"
 #include "lib/literal.h"
 #include "lib/pathfmt.h"
 #include "tests/unit/testutil.h"

@@ -8,8 +8,8 @@
  * prefix is put in front of every result (the request path for full
  * paths, nothing for paths relative to the request).
  */
-#ifndef MOAT_CLI_PATHLONG_H
-#define MOAT_CLI_PATHLONG_H
+#ifndef MOAT_LIB_PATHLONG_H
+#define MOAT_LIB_PATHLONG_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "cli/pathlong.h"
+#include "lib/pathlong.h"
 
 void
 pathlong_init(struct pathlong *pl, const uint8_t *prefix, size_t len)
