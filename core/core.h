@@ -15,6 +15,8 @@
  *	watch.c		watch points and change notification
  *	sync.c		server sync with syncd: publish, apply by chains
  *	sync_recover.c	sync recovery: ticks, missing, re-sending (sync.h)
+ *	purge.c		the deleter list, purging tombstones (purge.h)
+ *	node_act.c	kill_node, fake_info[_send], check_deleted
  *
  * Every change, local or remote, passes core_commit(); every write
  * acknowledgement passes core_ack().  Those two are the interface for

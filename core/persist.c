@@ -62,6 +62,7 @@ static struct {
 	int		 commit_queued;
 	struct mpbuf	 acks;		/* held-back acks, back to back */
 	int		 loading;
+	int		 rotate;	/* a new generation is due (purge) */
 } P = { .dirfd = -1 };
 
 static void	commit(void);
@@ -348,6 +349,8 @@ snap_done(int ok)
 	snap_free(P.snap);
 	P.snap = NULL;
 	pw_close(&P.snapw);
+	if (P.rotate)
+		persist_schedule_commit();	/* a purge came meanwhile */
 }
 
 static void
@@ -389,8 +392,9 @@ maybe_rotate(void)
 			    P.last_snap;
 
 	if (!P.wal_open || P.snap != NULL ||
-	    pw_size(&P.wal) - P.wal_base < limit)
+	    (!P.rotate && pw_size(&P.wal) - P.wal_base < limit))
 		return;
+	P.rotate = 0;
 	pw_close(&P.wal);
 	P.wal_open = 0;
 	wal_open(P.gen + 1);
@@ -472,6 +476,21 @@ static void
 commit_cb(int fd, short ev, void *arg)
 {
 	commit();
+}
+
+/*
+ * Tombstones were purged: start a new generation, whose snapshot no
+ * longer holds them, so that the logs that do (their deletions) go and
+ * a restart cannot bring them back.  Until that snapshot is in place a
+ * crash loads them again; the next purge round removes them again.
+ */
+void
+persist_rotate(void)
+{
+	if (!P.wal_open)
+		return;
+	P.rotate = 1;
+	persist_schedule_commit();
 }
 
 void

@@ -30,6 +30,8 @@ static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_SYNC_TOCK] = "SYNC_TOCK",
 	[IPC_SYNC_ACTOR] = "SYNC_ACTOR",
 	[IPC_SYNC_REQ] = "SYNC_REQ",
+	[IPC_SYNC_DELETER] = "SYNC_DELETER",
+	[IPC_SYNC_PURGE] = "SYNC_PURGE",
 };
 
 static const char *const role_names[PROC_MAX] = {

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	4
+#define IPC_VERSION	5
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -54,6 +54,8 @@ enum ipc_type {
 	IPC_SYNC_TOCK,		/* syncd->core: {tock, [node, tick]} */
 	IPC_SYNC_ACTOR,		/* syncd->core: {event, ...}: coordination */
 	IPC_SYNC_REQ,		/* syncd->core: {what, prio}: send info */
+	IPC_SYNC_DELETER,	/* core->syncd: {[nodes]}: the deleter list */
+	IPC_SYNC_PURGE,		/* syncd->core: {tock}: purge tombstones */
 
 	IPC_TYPE_MAX
 };

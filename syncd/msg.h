@@ -17,8 +17,13 @@
  *              nil = it ends, missing = truncated.
  *   info       {node, tick, tock, [ticks: {node: tick}],
  *               [missing | known (alias superseded) | deleted |
- *                remote_missing: {node: ranges}], [node_drop: [node..]]}
- *              ranges in core/ranges.h's wire format.
+ *                remote_missing: {node: ranges}], [node_drop: [node..]],
+ *               [check_deleted: {node: ranges}, check_to: node]}
+ *              ranges in core/ranges.h's wire format.  check_deleted
+ *              (ours; the original sends it as a client request,
+ *              check_deleted, to a deleter member): the last-change
+ *              links of a server that missed purge rounds; check_to
+ *              answers with `deleted' for those it has no entry for.
  *
  * Every payload from the broker passes mpval_check() with the kind's
  * limits before msgpack-c sees it; a parse function either fills its
@@ -124,7 +129,7 @@ void	supdate_pack_ipc(const struct supdate *, msgpack_packer *);
 /* --- info ------------------------------------------------------------ */
 
 enum { SI_TICKS, SI_MISSING, SI_KNOWN, SI_DELETED, SI_REMOTE_MISSING,
-	SI_NODE_DROP, SI_NFIELDS };
+	SI_NODE_DROP, SI_CHECK_DELETED, SI_CHECK_TO, SI_NFIELDS };
 
 struct sinfo {
 	const char	*node;

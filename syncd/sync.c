@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/mp.h"
 #include "syncd/actor.h"
+#include "syncd/deleter.h"
 #include "syncd/mqtt.h"
 #include "syncd/msg.h"
 #include "syncd/recover.h"
@@ -39,7 +40,8 @@ static struct {
 	size_t		 max_msg;
 	struct actor_cfg acfg;
 	struct actor	*actor;
-	struct actor	*del;		/* the deletion actor, passive */
+	struct actor_cfg dcfg;		/* kv.server.delete.* */
+	struct actor	*del;		/* the deletion actor (delsync.c) */
 	struct recovery	 rec;
 	struct event	*ev_actor, *ev_flush;
 	struct actor_val value;		/* [tock, tick] for our pings */
@@ -51,10 +53,9 @@ static struct {
 	uint64_t	 dropped_remote, bad_msgs;
 } S;
 
-static struct ipc_chan *core_chan(void);
 
-static double
-now_s(void)
+double
+sync_now(void)
 {
 	struct timespec	 ts;
 
@@ -93,7 +94,7 @@ actor_rearm(void)
 		d = r;
 	if ((r = recover_next(&S.rec)) < d)
 		d = r;
-	d -= now_s();
+	d -= sync_now();
 	if (d > 86400)		/* nothing scheduled */
 		return;
 	if (d < 0)
@@ -106,7 +107,7 @@ actor_rearm(void)
 static void
 actor_timer_cb(int fd, short what, void *arg)
 {
-	double	 now = now_s();
+	double	 now = sync_now();
 
 	actor_tick(S.actor, now);
 	actor_tick(S.del, now);
@@ -143,7 +144,7 @@ static void
 tell_core_actor(struct actor *a, const struct actor_event *ev,
     const char *name)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 	msgpack_packer	*pk;
 
 	if (c == NULL)
@@ -179,7 +180,7 @@ tell_core_actor(struct actor *a, const struct actor_event *ev,
 static void
 request(const char *what, int prio, int force)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 	msgpack_packer	*pk;
 
 	if (c == NULL)
@@ -220,7 +221,7 @@ start_recovery(struct actor *a, const struct actor_event *ev)
 
 	nl = names_of(a, &ev->local, local);
 	nr = names_of(a, &ev->remote, remote);
-	recover_start(&S.rec, ev->prio, local, nl, remote, nr, now_s());
+	recover_start(&S.rec, ev->prio, local, nl, remote, nr, sync_now());
 }
 
 static void
@@ -231,11 +232,16 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 		[AEV_DETAG] = "detag", [AEV_RECOVER] = "recover",
 		[AEV_GOOD_NODE] = "good", [AEV_SETUP] = "setup",
 		[AEV_COLLISION] = "collision", [AEV_TIMEOUT] = "timeout",
+		[AEV_PING] = "ping",
 	};
 
-	if (a == S.del)
-		return;		/* passive: nothing to act on yet */
+	if (a == S.del) {
+		delsync_event(ev);
+		return;
+	}
 	switch (ev->type) {
+	case AEV_PING:
+		return;		/* the main actor's pings go to tock_seen() */
 	case AEV_COLLISION:
 		log_warnx("actor: our init came back twice: another server "
 		    "uses the node name %s", S.node);
@@ -263,19 +269,17 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 	tell_core_actor(a, ev, names[ev->type]);
 }
 
-/*
- * The deletion actor (moat-kv's DeleteActor on <root>/del): it only
- * announces itself and listens until core enables it, which needs the
- * deleter list in the tree ((None, "actor", "del")).  Its parameters are
- * the original's, as captured.
- */
-static const struct actor_cfg del_cfg = { 100, 10, 5, 4, 10, 1, 0 };
-
 static const struct actor_hooks actor_hooks = {
 	.send = actor_send,
 	.event = actor_event,
 	.random = rnd,
 };
+
+uint64_t
+sync_tock_next(void)
+{
+	return ++S.value.tock;
+}
 
 static void
 set_value(uint64_t tock, uint64_t tick)
@@ -295,7 +299,7 @@ set_value(uint64_t tock, uint64_t tick)
 static void
 flush_cb(int fd, short what, void *arg)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 
 	if (S.nbatch == 0)
 		return;
@@ -363,11 +367,11 @@ got_info(const msgpack_object *o)
 		memcpy(name, si.node, si.nodelen);
 		name[si.nodelen] = '\0';
 		recover_info(&S.rec, name, si.f[SI_TICKS] != NULL,
-		    si.f[SI_MISSING] != NULL, now_s());
+		    si.f[SI_MISSING] != NULL, sync_now());
 		actor_rearm();
 	}
 	flush_cb(-1, 0, NULL);	/* keep the order with pending updates */
-	if ((c = core_chan()) == NULL)
+	if ((c = sync_core()) == NULL)
 		return;
 	sinfo_pack(&si, ipc_begin(c, IPC_SYNC_INFO, 0));
 	ipc_end(c);
@@ -381,7 +385,7 @@ got_info(const msgpack_object *o)
 static void
 tock_seen(uint64_t tock, const char *node, uint64_t tick)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 	msgpack_packer	*pk;
 	int		 peer = strcmp(node, S.node) != 0;
 
@@ -414,7 +418,7 @@ got_ping(struct actor *a, const msgpack_object *o)
 	} else if (a) {
 		if (m->value.has && a == S.actor)
 			tock_seen(m->value.tock, m->node, m->value.tick);
-		actor_input(a, m, now_s());
+		actor_input(a, m, sync_now());
 		actor_rearm();
 	}
 	free(m);
@@ -449,8 +453,8 @@ on_up(void *arg)
 {
 	if (S.actor) {
 		/* once: no-ops on reconnects; del first, as captured */
-		actor_start(S.del, now_s());
-		actor_start(S.actor, now_s());
+		actor_start(S.del, sync_now());
+		actor_start(S.actor, sync_now());
 		actor_rearm();
 	}
 }
@@ -551,7 +555,8 @@ sync_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 	int		 rc;
 
 	if (from != PROC_CORE || (m->type != IPC_SYNC_STATE &&
-	    m->type != IPC_SYNC_LOCAL && m->type != IPC_SYNC_INFO_OUT))
+	    m->type != IPC_SYNC_LOCAL && m->type != IPC_SYNC_INFO_OUT &&
+	    m->type != IPC_SYNC_DELETER))
 		return -1;
 	msgpack_zone_init(&zone, 4096);
 	if ((rc = proc_unpack(m, &zone, &o, &why)) == 0) {
@@ -559,6 +564,8 @@ sync_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 			rc = got_state(&o, &why);
 		else if (m->type == IPC_SYNC_LOCAL)
 			rc = publish_local(&o, &why);
+		else if (m->type == IPC_SYNC_DELETER)
+			rc = delsync_deleter(&o, &why);
 		else
 			rc = publish_info(&o, &why);
 	}
@@ -587,6 +594,23 @@ conf_int(const msgpack_object *conf, const char *key, int64_t def)
 	return conf_get_int(conf, key, &v) == 0 ? v : def;
 }
 
+/* kv.server.<kind>.*: an actor's parameters over the defaults in c. */
+static void
+actor_conf(const msgpack_object *conf, const char *kind,
+    struct actor_cfg *c)
+{
+	char	 k[64];
+
+#define KEY(f)	(snprintf(k, sizeof(k), "kv.server.%s." f, kind), k)
+	(void)conf_get_double(conf, KEY("cycle"), &c->cycle);
+	(void)conf_get_double(conf, KEY("gap"), &c->gap);
+	c->nodes = conf_int(conf, KEY("nodes"), c->nodes);
+	c->splits = conf_int(conf, KEY("splits"), c->splits);
+	c->n_hosts = conf_int(conf, KEY("n_hosts"), c->n_hosts);
+	c->version = conf_int(conf, KEY("version"), c->version);
+#undef KEY
+}
+
 void
 sync_configure(const msgpack_object *conf)
 {
@@ -610,11 +634,10 @@ sync_configure(const msgpack_object *conf)
 		fatal("strdup");
 	S.max_msg = (size_t)conf_int(conf, "kv.server.max_msg", 4 << 20);
 	S.acfg = (struct actor_cfg){ 10, 2, 5, 4, 10, 0, 0 };
-	(void)conf_get_double(conf, "kv.server.ping.cycle", &S.acfg.cycle);
-	(void)conf_get_double(conf, "kv.server.ping.gap", &S.acfg.gap);
-	S.acfg.nodes = conf_int(conf, "kv.server.ping.nodes", 5);
-	S.acfg.splits = conf_int(conf, "kv.server.ping.splits", 4);
-	S.acfg.n_hosts = conf_int(conf, "kv.server.ping.n_hosts", 10);
+	actor_conf(conf, "ping", &S.acfg);
+	/* the deletion actor: the original's parameters, as captured */
+	S.dcfg = (struct actor_cfg){ 100, 10, 5, 4, 10, 1, 0 };
+	actor_conf(conf, "delete", &S.dcfg);
 }
 
 void
@@ -635,8 +658,9 @@ sync_start(void)
 	if (S.ev_actor == NULL || S.ev_flush == NULL)
 		fatalx("event_new");
 	S.actor = actor_new(S.node, &S.acfg, &actor_hooks, "ping");
-	S.del = actor_new(S.node, &del_cfg, &actor_hooks, "del");
+	S.del = actor_new(S.node, &S.dcfg, &actor_hooks, "del");
 	actor_set_passive(S.del);
+	delsync_init(S.del);
 	recover_init(&S.rec, S.acfg.cycle, recover_request, NULL);
 	snprintf(sub, sizeof(sub), "%s/#", S.root);
 	mqtt_start(base, &S.uri, sub, &mqtt_ops, NULL);
@@ -651,8 +675,10 @@ sync_peer_up(int role, struct ipc_chan *c)
 void
 sync_peer_down(int role)
 {
-	if (role == PROC_CORE)
+	if (role == PROC_CORE) {
 		S.core_sync = 0;
+		delsync_core_down();	/* the new core tells us again */
+	}
 }
 
 /*
@@ -660,8 +686,8 @@ sync_peer_down(int role)
  * sync messages (a core without sync support would close the channel
  * on the first unknown type).
  */
-static struct ipc_chan *
-core_chan(void)
+struct ipc_chan *
+sync_core(void)
 {
 	return S.core_sync ? proc_peer(PROC_CORE) : NULL;
 }

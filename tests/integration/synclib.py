@@ -11,9 +11,9 @@ FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
 NAMES = ("s1", "s2", "s3")
 
 
-def server(broker, name, port=None, state=None):
+def server(broker, name, port=None, state=None, args=()):
     d = Moatd(name, args=["-C", "kv.server.mqtt.uri=" + broker.uri()]
-              + FAST, port=port, state=state)
+              + FAST + list(args), port=port, state=state)
     try:
         d.wait_port()
         d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port, 10)
@@ -24,11 +24,15 @@ def server(broker, name, port=None, state=None):
     return d
 
 
-def dump(port, empty=False):
-    """Every entry below the root: {path: (value, chain)}; chains whole."""
+def dump(port, empty=False, internal=False):
+    """Every entry below the root: {path: (value, chain)}; chains whole.
+    internal: the internal tree's entries too (their paths relative to
+    it)."""
     c = Client(port)
     try:
-        msgs = c.stream("get_tree", path=Path(), nchain=-1, empty=empty)
+        msgs = c.stream("get_tree_internal", path=Path(), nchain=-1,
+                        empty=empty) if internal else []
+        msgs += c.stream("get_tree", path=Path(), nchain=-1, empty=empty)
     finally:
         c.close()
     out = {}

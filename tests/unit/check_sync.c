@@ -358,9 +358,12 @@ START_TEST(state_ticks_missing_out)
 	msgpack_zone_init(&out.zone, 4096);
 	core_state_init("s1", 5);
 	csync_peer_up(a);
-	collect(base, a, 1);
+	collect(base, a, 2);
 	ck_assert_uint_eq(out.type[0], IPC_SYNC_STATE);
 	ck_assert_uint_eq(map_uint(&out.obj[0], "tick", NULL), 0);
+	/* then the deleter list: none (no nodes) */
+	ck_assert_uint_eq(out.type[1], IPC_SYNC_DELETER);
+	ck_assert_uint_eq(out.obj[1].via.map.size, 0);
 	/* s2's change 3 arrives; its ping says it is at 5 */
 	remote("x", "v", l, 1, 50);
 	mpbuf_init(&m);
@@ -372,12 +375,12 @@ START_TEST(state_ticks_missing_out)
 	dispatch(IPC_SYNC_TOCK, &m);
 	req("ticks");
 	req("missing");
-	collect(base, a, 3);
-	ck_assert_uint_eq(out.type[1], IPC_SYNC_INFO_OUT);
-	ck_assert_uint_eq(map_uint(&out.obj[1], "ticks", "s2"), 5);
-	ck_assert_uint_ge(map_uint(&out.obj[1], "tock", NULL), 60);
+	collect(base, a, 4);
 	ck_assert_uint_eq(out.type[2], IPC_SYNC_INFO_OUT);
-	miss = mp_map_get(mp_map_get(&out.obj[2], "missing"), "s2");
+	ck_assert_uint_eq(map_uint(&out.obj[2], "ticks", "s2"), 5);
+	ck_assert_uint_ge(map_uint(&out.obj[2], "tock", NULL), 60);
+	ck_assert_uint_eq(out.type[3], IPC_SYNC_INFO_OUT);
+	miss = mp_map_get(mp_map_get(&out.obj[3], "missing"), "s2");
 	ck_assert_ptr_nonnull(miss);	/* [1, 2] and [4, 6]: 1, 2, 4, 5 */
 	ck_assert_uint_eq(miss->type, MSGPACK_OBJECT_ARRAY);
 	ck_assert_uint_eq(miss->via.array.size, 2);
