@@ -63,6 +63,7 @@ static struct {
 	struct mpbuf	 acks;		/* held-back acks, back to back */
 	int		 loading;
 	int		 rotate;	/* a new generation is due (purge) */
+	int		 snap_purge;	/* the snapshot running is a purge's */
 } P = { .dirfd = -1 };
 
 static void	commit(void);
@@ -348,6 +349,7 @@ snap_done(int ok)
 	}
 	snap_free(P.snap);
 	P.snap = NULL;
+	P.snap_purge = 0;
 	pw_close(&P.snapw);
 	if (P.rotate)
 		persist_schedule_commit();	/* a purge came meanwhile */
@@ -394,6 +396,7 @@ maybe_rotate(void)
 	if (!P.wal_open || P.snap != NULL ||
 	    (!P.rotate && pw_size(&P.wal) - P.wal_base < limit))
 		return;
+	P.snap_purge = P.rotate;
 	P.rotate = 0;
 	pw_close(&P.wal);
 	P.wal_open = 0;
@@ -612,6 +615,17 @@ persist_configure(const msgpack_object *conf)
 void
 persist_shutdown(void)
 {
+	int	 rc;
+
+	/* A purge's snapshot is finished first: without it the older
+	 * logs, which hold the purged tombstones, would load them again. */
+	if (P.rotate && P.snap == NULL && P.wal_open)
+		commit();		/* syncs, rotates, starts it */
+	if (P.snap != NULL && P.snap_purge) {
+		while ((rc = snap_step(P.snap, SNAP_STEP)) == 1)
+			;
+		snap_done(rc == 0);
+	}
 	if (P.snap != NULL) {
 		/* The logs still cover it; the next start begins anew. */
 		snap_free(P.snap);

@@ -170,7 +170,7 @@ job_cb(int fd, short what, void *arg)
 static int
 job_start(struct walkjob *j)
 {
-	if (j->cur != NULL)
+	if (j->cur != NULL || j->ev == NULL)
 		return 0;
 	if ((j->cur = tree_cursor_new(core.tree, NULL, 0, 1, TREE_DEPTH_ANY,
 	    TREE_WALK_EMPTY)) == NULL) {
@@ -182,12 +182,12 @@ job_start(struct walkjob *j)
 }
 
 static void
-job_init(struct walkjob *j, void (*visit)(struct entry *, const uint8_t *,
+job_init(struct event_base *base, struct walkjob *j, void (*visit)(struct entry *, const uint8_t *,
     size_t), void (*done)(void))
 {
 	j->visit = visit;
 	j->done = done;
-	if ((j->ev = event_new(proc_base(), -1, 0, job_cb, j)) == NULL)
+	if ((j->ev = event_new(base, -1, 0, job_cb, j)) == NULL)
 		fatalx("event_new");
 }
 
@@ -469,12 +469,12 @@ done:
 /* --- life cycle ------------------------------------------------------- */
 
 void
-cpurge_init(void)
+cpurge_init(struct event_base *base)
 {
 	memset(&U, 0, sizeof(U));
-	job_init(&U.purge, purge_visit, purge_done);
-	job_init(&U.check, check_visit, check_done);
-	job_init(&U.kill, kill_visit, kill_done);
+	job_init(base, &U.purge, purge_visit, purge_done);
+	job_init(base, &U.check, check_visit, check_done);
+	job_init(base, &U.kill, kill_visit, kill_done);
 	core_observe(observe, NULL);
 }
 

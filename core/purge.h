@@ -31,7 +31,9 @@
 #define DELETER_PATH	"\xc0\xa5" "actor" "\xa3" "del"
 #define DELETER_PATHLEN	(sizeof(DELETER_PATH) - 1)
 
-void	cpurge_init(void);
+/* The jobs run on base (proc_base(); a test's own). */
+struct event_base;
+void	cpurge_init(struct event_base *);
 void	cpurge_free(void);
 /* Tell syncd the deleter list (channel up; the entry changed). */
 void	cpurge_send_deleter(void);

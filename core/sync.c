@@ -646,7 +646,7 @@ csync_configure(const msgpack_object *conf)
 			fatalx("event_new");
 		core_observe(observe, NULL);
 		csync_rec_init();
-		cpurge_init();
+		cpurge_init(proc_base());
 		Y.observing = 1;
 	}
 	send_state();
