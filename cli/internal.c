@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/client.h"
+#include "cli/internal.h"
 #include "cli/moatctl.h"
 #include "lib/pathlong.h"
 #include "cli/yamlout.h"
@@ -23,16 +24,17 @@ static const char dump_usage[] = "usage: moatctl internal dump PATH\n"
     "print the server's internal tree below PATH as a mapping "
     "(under null:)\n";
 static const char state_usage[] =
-    "usage: moatctl internal state [-aDdmnprs]\n"
+    "usage: moatctl internal state [-aDdkmnprs]\n"
     "print the server's replication state\n"
     "  -n  nodes: each node's latest tick\n"
     "  -p  present: ticks with current data\n"
-    "  -s  superseded: ticks replaced by newer changes\n"
+    "  -s  superseded: ticks replaced by newer changes (-k: the same)\n"
     "  -d  deleted: ticks of deletions\n"
     "  -m  missing: ticks this server lacks\n"
     "  -r  remote-missing: ticks others reported missing\n"
     "  -D  debug: the server's debug information\n"
-    "  -a  all of the above but -D\n";
+    "  -a  all of the above but -D\n"
+    "Run against any server: each shows every node's ticks as it sees them.\n";
 
 struct dump {
 	struct pathlong	 pl;
@@ -100,16 +102,15 @@ internal_dump(int argc, char **argv)
 	return 0;
 }
 
-static int
-is_str(const msgpack_object *o, const char *s)
+int
+is_key(const msgpack_object *o, const char *s)
 {
 	return o->type == MSGPACK_OBJECT_STR && o->via.str.size ==
 	    strlen(s) && memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
 }
 
-/* The reply without seq, "known" moved to the end as "superseded". */
-static int
-print_state(const msgpack_object *o, void *arg)
+int
+internal_print(const msgpack_object *o, void *arg)
 {
 	const msgpack_object *known = NULL;
 	struct mpbuf	 b;
@@ -121,17 +122,17 @@ print_state(const msgpack_object *o, void *arg)
 	if (o->type != MSGPACK_OBJECT_MAP)
 		ctl_fail("moatctl: unexpected reply");
 	for (i = 0; i < o->via.map.size; i++) {
-		if (is_str(&o->via.map.ptr[i].key, "known"))
+		if (is_key(&o->via.map.ptr[i].key, "known"))
 			known = &o->via.map.ptr[i].val;
-		else if (!is_str(&o->via.map.ptr[i].key, "seq"))
+		else if (!is_key(&o->via.map.ptr[i].key, "seq"))
 			n++;
 	}
 	mpbuf_init(&b);
 	msgpack_packer_init(&pk, &b, mpbuf_write);
 	msgpack_pack_map(&pk, n + (known != NULL));
 	for (i = 0; i < o->via.map.size; i++) {
-		if (is_str(&o->via.map.ptr[i].key, "known") ||
-		    is_str(&o->via.map.ptr[i].key, "seq"))
+		if (is_key(&o->via.map.ptr[i].key, "known") ||
+		    is_key(&o->via.map.ptr[i].key, "seq"))
 			continue;
 		msgpack_pack_object(&pk, o->via.map.ptr[i].key);
 		msgpack_pack_object(&pk, o->via.map.ptr[i].val);
@@ -149,6 +150,20 @@ print_state(const msgpack_object *o, void *arg)
 	return 0;
 }
 
+void
+print_reply(const struct mpbuf *b)
+{
+	msgpack_unpacked u;
+	size_t		 off = 0;
+
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)b->data, b->len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS)
+		ctl_fail("moatctl: unexpected reply");
+	internal_print(&u.data, NULL);
+	msgpack_unpacked_destroy(&u);
+}
+
 static int
 internal_state(int argc, char **argv)
 {
@@ -160,6 +175,7 @@ internal_state(int argc, char **argv)
 		{ "remote-missing", no_argument, NULL, 'r' },
 		{ "present", no_argument, NULL, 'p' },
 		{ "superseded", no_argument, NULL, 's' },
+		{ "known", no_argument, NULL, 'k' },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
@@ -177,7 +193,9 @@ internal_state(int argc, char **argv)
 	size_t		 i;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+aDdmnprs", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+aDdkmnprs", lo, NULL)) != -1) {
+		if (ch == 'k')
+			ch = 's';	/* the original's hidden alias */
 		if (ch == 'H') {
 			fputs(state_usage, stdout);
 			exit(0);
@@ -201,14 +219,19 @@ internal_state(int argc, char **argv)
 	for (i = 0; i < nflags; i++)
 		if (on[i])
 			mp_pack_kv_bool(pk, flags[i].field, 1);
-	ctl_call(c, print_state, NULL);
+	ctl_call(c, internal_print, NULL);
 	client_close(c);
 	return 0;
 }
 
 static const struct command subs[] = {
 	{ "dump", internal_dump, "PATH: the internal tree" },
-	{ "state", internal_state, "[-aDdmnprs]: replication state" },
+	{ "state", internal_state, "[-aDdkmnprs]: replication state" },
+	{ "deleter", internal_deleter,
+	    "[list|add NODE...|delete [NODE...]]: the deleter list" },
+	{ "mark", internal_mark, "[-bd] [-n SOURCE] NODE [TICK...]: fix "
+	    "the state" },
+	{ "kill", internal_kill, "NODE: drop a node that has no entries" },
 	{ NULL, NULL, NULL }
 };
 
@@ -223,7 +246,7 @@ cmd_internal(int argc, char **argv)
 		f = help ? stdout : stderr;
 		fprintf(f, "usage: moatctl internal subcommand ...\n");
 		for (s = subs; s->name; s++)
-			fprintf(f, "  %-6s %s\n", s->name, s->usage);
+			fprintf(f, "  %-7s %s\n", s->name, s->usage);
 		exit(help ? 0 : 1);
 	}
 	return ctl_subcommand(subs, argc - 1, argv + 1, "internal");

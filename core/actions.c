@@ -534,6 +534,10 @@ void	act_test_acl(struct ctx *);
 void	act_status(struct ctx *);
 void	act_log(struct ctx *);
 void	act_save(struct ctx *);
+void	act_kill_node(struct ctx *);
+void	act_fake_info(struct ctx *);
+void	act_fake_info_send(struct ctx *);
+void	act_check_deleted(struct ctx *);
 
 const struct action action_table[] = {
 	{ "get_value",		act_get_value,		0 },
@@ -559,5 +563,9 @@ const struct action action_table[] = {
 	{ "save",		act_save,		0 },
 	{ "msg_send",		act_msg_send,		0 },	/* msgpass.c */
 	{ "msg_monitor",	act_msg_monitor,	A_STREAM },
+	{ "kill_node",		act_kill_node,		0 },	/* node_act.c */
+	{ "fake_info",		act_fake_info,		0 },
+	{ "fake_info_send",	act_fake_info_send,	0 },
+	{ "check_deleted",	act_check_deleted,	0 },
 	{ NULL,			NULL,			0 }
 };

@@ -16,6 +16,8 @@
  *	sync.c		server sync with syncd: publish, apply by chains
  *	sync_recover.c	sync recovery: ticks, missing, re-sending (sync.h)
  *	msgpass.c	msg_send, msg_monitor through syncd (msgpass.h)
+ *	purge.c		the deleter list, purging tombstones (purge.h)
+ *	node_act.c	kill_node, fake_info[_send], check_deleted
  *
  * Every change, local or remote, passes core_commit(); every write
  * acknowledgement passes core_ack().  Those two are the interface for

@@ -121,6 +121,33 @@ nodes_chain_changed(struct nodes *ns, struct chain old, struct chain new,
 }
 
 int
+nodes_purged(struct nodes *ns, struct chain c)
+{
+	struct nodeinfo	*n;
+	unsigned	 i;
+
+	for (i = 0; i < c.n; i++) {
+		if ((n = nodes_get(ns, c.link[i].node)) == NULL ||
+		    ranges_add(&n->superseded, c.link[i].tick) == -1)
+			return -1;
+		(void)ranges_remove(&n->present, c.link[i].tick);
+		(void)ranges_remove(&n->deleted, c.link[i].tick);
+		(void)ranges_remove(&n->reported, c.link[i].tick);
+	}
+	return 0;
+}
+
+void
+nodes_forget(struct nodeinfo *n)
+{
+	ranges_free(&n->present);
+	ranges_free(&n->superseded);
+	ranges_free(&n->deleted);
+	ranges_free(&n->reported);
+	n->tick = 0;
+}
+
+int
 nodes_missing(const struct nodeinfo *n, struct ranges *out)
 {
 	ranges_clear(out);

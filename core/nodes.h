@@ -54,6 +54,14 @@ int		 nodes_tick(struct nodes *, uint32_t, uint64_t);
  */
 int		 nodes_chain_changed(struct nodes *, struct chain old,
 		    struct chain new, int deleted);
+/*
+ * A tombstone with chain c was purged: its links are superseded, no
+ * longer present, deleted or reported missing (the original's
+ * purge_deleted).  0, or -1 on ENOMEM.
+ */
+int		 nodes_purged(struct nodes *, struct chain c);
+/* Forget everything about a node (node_drop): its tick and its sets. */
+void		 nodes_forget(struct nodeinfo *);
 /* missing = [1, tick] - present - superseded, into out. */
 int		 nodes_missing(const struct nodeinfo *, struct ranges *out);
 

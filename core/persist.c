@@ -62,6 +62,8 @@ static struct {
 	int		 commit_queued;
 	struct mpbuf	 acks;		/* held-back acks, back to back */
 	int		 loading;
+	int		 rotate;	/* a new generation is due (purge) */
+	int		 snap_purge;	/* the snapshot running is a purge's */
 } P = { .dirfd = -1 };
 
 static void	commit(void);
@@ -347,7 +349,10 @@ snap_done(int ok)
 	}
 	snap_free(P.snap);
 	P.snap = NULL;
+	P.snap_purge = 0;
 	pw_close(&P.snapw);
+	if (P.rotate)
+		persist_schedule_commit();	/* a purge came meanwhile */
 }
 
 static void
@@ -389,8 +394,10 @@ maybe_rotate(void)
 			    P.last_snap;
 
 	if (!P.wal_open || P.snap != NULL ||
-	    pw_size(&P.wal) - P.wal_base < limit)
+	    (!P.rotate && pw_size(&P.wal) - P.wal_base < limit))
 		return;
+	P.snap_purge = P.rotate;
+	P.rotate = 0;
 	pw_close(&P.wal);
 	P.wal_open = 0;
 	wal_open(P.gen + 1);
@@ -472,6 +479,21 @@ static void
 commit_cb(int fd, short ev, void *arg)
 {
 	commit();
+}
+
+/*
+ * Tombstones were purged: start a new generation, whose snapshot no
+ * longer holds them, so that the logs that do (their deletions) go and
+ * a restart cannot bring them back.  Until that snapshot is in place a
+ * crash loads them again; the next purge round removes them again.
+ */
+void
+persist_rotate(void)
+{
+	if (!P.wal_open)
+		return;
+	P.rotate = 1;
+	persist_schedule_commit();
 }
 
 void
@@ -590,6 +612,17 @@ persist_configure(const msgpack_object *conf)
 void
 persist_shutdown(void)
 {
+	int	 rc;
+
+	/* A purge's snapshot is finished first: without it the older
+	 * logs, which hold the purged tombstones, would load them again. */
+	if (P.rotate && P.snap == NULL && P.wal_open)
+		commit();		/* syncs, rotates, starts it */
+	if (P.snap != NULL && P.snap_purge) {
+		while ((rc = snap_step(P.snap, SNAP_STEP)) == 1)
+			;
+		snap_done(rc == 0);
+	}
 	if (P.snap != NULL) {
 		/* The logs still cover it; the next start begins anew. */
 		snap_free(P.snap);

@@ -56,6 +56,8 @@ void	persist_shutdown(void);
 void	persist_pack_state(struct mpbuf *);
 /* Load a file into the running core (changes go to the logs too). */
 int	persist_load_file(int fd, const char *name, char *err, size_t errlen);
+/* Tombstones were purged: a new generation (log and snapshot), soon. */
+void	persist_rotate(void);
 /* Changes were buffered into a log: have them committed this turn. */
 void	persist_schedule_commit(void);
 /* fsync policy for the client's logs, too. */

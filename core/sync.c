@@ -23,6 +23,7 @@
 #include "core/core.h"
 #include "core/elem.h"
 #include "core/msgpass.h"
+#include "core/purge.h"
 #include "core/sync.h"
 #include "ipc/msg.h"
 #include "ipc/proc.h"
@@ -415,7 +416,10 @@ info_known(struct nodeinfo *n, uint32_t idx, struct ranges *r)
 static void
 info_deleted(struct nodeinfo *n, uint32_t idx, struct ranges *r)
 {
-	if (ranges_union(&n->deleted, r) == -1)
+	cpurge_deleted(idx, r);		/* stale entries here? */
+	/* superseded ticks are gone here already (purged tombstones) */
+	if (ranges_difference(r, &n->superseded) == -1 ||
+	    ranges_union(&n->deleted, r) == -1)
 		log_warnx("sync: out of memory recording deleted ticks");
 }
 
@@ -471,18 +475,30 @@ info_node_drop(const msgpack_object *l)
 		    !ranges_empty(&n->present))
 			continue;
 		log_info("sync: forgetting node %.*s (dropped)", (int)len, name);
-		ranges_free(&n->present);
-		ranges_free(&n->superseded);
-		ranges_free(&n->deleted);
-		ranges_free(&n->reported);
-		n->tick = 0;
+		nodes_forget(n);
 	}
 }
 
-static int
-got_info(const msgpack_object *o)
+/* check_deleted for us: a peer that missed purge rounds. */
+static void
+info_check(const msgpack_object *o)
 {
-	const msgpack_object *node;
+	const msgpack_object *links = mp_map_get(o, "check_deleted");
+	const char	*to;
+	size_t		 len;
+
+	if (links == NULL ||
+	    mp_get_str(mp_map_get(o, "check_to"), &to, &len) == -1 ||
+	    len != strlen(proc_node_name()) ||
+	    memcmp(to, proc_node_name(), len) != 0)
+		return;
+	(void)cpurge_answer(links);
+}
+
+int
+csync_info(const msgpack_object *o)
+{
+	const msgpack_object *node, *known;
 	uint64_t	 v;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
@@ -498,13 +514,16 @@ got_info(const msgpack_object *o)
 	if (mp_map_get(o, "ticks") != NULL)
 		csync_rec_ticks_seen();
 	info_ticks(mp_map_get(o, "ticks"));
-	if (each_nodeset(mp_map_get(o, "known"), info_known) == -1 ||
+	if ((known = mp_map_get(o, "known")) == NULL)
+		known = mp_map_get(o, "superseded");
+	if (each_nodeset(known, info_known) == -1 ||
 	    each_nodeset(mp_map_get(o, "deleted"), info_deleted) == -1 ||
 	    each_nodeset(mp_map_get(o, "remote_missing"),
 	    info_remote_missing) == -1 ||
 	    each_nodeset(mp_map_get(o, "missing"), info_missing) == -1)
 		return -1;
 	info_node_drop(mp_map_get(o, "node_drop"));
+	info_check(o);
 	return 0;
 }
 
@@ -604,6 +623,17 @@ got_actor(const msgpack_object *o)
 }
 
 static int
+got_purge(const msgpack_object *o)
+{
+	uint64_t	 tock;
+
+	if (mp_get_uint64(mp_map_get(o, "tock"), &tock) == -1)
+		return -1;
+	cpurge_below(tock);
+	return 0;
+}
+
+static int
 got_req(const msgpack_object *o)
 {
 	const char	*what;
@@ -613,6 +643,12 @@ got_req(const msgpack_object *o)
 	if (mp_get_str(mp_map_get(o, "what"), &what, &len) == -1)
 		return -1;
 	(void)mp_get_bool(mp_map_get(o, "force"), &force);
+	if (len == 5 && memcmp(what, "check", 5) == 0) {
+		if (mp_get_str(mp_map_get(o, "to"), &what, &len) == -1)
+			return -1;
+		cpurge_check(what, len);
+		return 0;
+	}
 	return csync_request(what, len, force);
 }
 
@@ -636,7 +672,10 @@ csync_dispatch(struct ipc_msg *m)
 			rc = got_remote(&o);
 			break;
 		case IPC_SYNC_INFO:
-			rc = got_info(&o);
+			rc = csync_info(&o);
+			break;
+		case IPC_SYNC_PURGE:
+			rc = got_purge(&o);
 			break;
 		case IPC_SYNC_TOCK:
 			rc = got_tock(&o);
@@ -692,9 +731,11 @@ csync_configure(const msgpack_object *conf)
 			fatalx("event_new");
 		core_observe(observe, NULL);
 		csync_rec_init();
+		cpurge_init(proc_base());
 		Y.observing = 1;
 	}
 	send_state();
+	cpurge_send_deleter();
 }
 
 void
@@ -703,6 +744,7 @@ csync_peer_up(struct ipc_chan *c)
 	Y.chan = c;
 	send_state();		/* first: it tells syncd we speak sync */
 	msgpass_peer_up(c);
+	cpurge_send_deleter();
 }
 
 void
@@ -721,6 +763,7 @@ csync_shutdown(void)
 		return;
 	flush_cb(-1, 0, NULL);
 	csync_rec_free();
+	cpurge_free();
 	event_free(Y.ev_flush);
 	mpbuf_free(&Y.batch);
 	memset(&Y, 0, sizeof(Y));

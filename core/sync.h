@@ -53,6 +53,12 @@ int		 csync_queue(const uint8_t *path, size_t pathlen,
 void		 csync_flush(void);
 /* Bytes queued to syncd, counting the batch not yet sent. */
 size_t		 csync_backlog(void);
+/*
+ * A peer's info message (IPC_SYNC_INFO), or one a client fakes
+ * (fake_info): ticks, missing, known (or superseded), deleted,
+ * remote_missing, node_drop, check_deleted.  0, or -1 if malformed.
+ */
+int		 csync_info(const msgpack_object *);
 /* Pack a name-indexed node into a msgpack str. */
 void		 csync_pack_node(msgpack_packer *, uint32_t);
 

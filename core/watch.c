@@ -63,7 +63,7 @@ bare(struct entry *e)
 static void
 set_flag(const uint8_t *path, size_t len, int on)
 {
-	struct entry	*e, *p;
+	struct entry	*e;
 
 	e = on ? tree_lookup_create(core.tree, path, len) :
 	    tree_lookup(core.tree, path, len);
@@ -71,7 +71,16 @@ set_flag(const uint8_t *path, size_t len, int on)
 		return;
 	entry_set_flags(e, on ? (entry_flags(e) | ENTRY_F_WATCHED) :
 	    (entry_flags(e) & ~ENTRY_F_WATCHED));
-	while (!on && bare(e)) {
+	if (!on)
+		watch_prune(e);
+}
+
+void
+watch_prune(struct entry *e)
+{
+	struct entry	*p;
+
+	while (bare(e)) {
 		p = entry_parent(e);
 		if (tree_purge(core.tree, e) == -1)
 			break;

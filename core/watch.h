@@ -24,5 +24,11 @@ struct watchpoint *watch_add(struct stream *, const uint8_t *, size_t);
 void		 watch_del(struct watchpoint *, struct stream *);
 void		 watch_notify(const struct change *);
 size_t		 watch_count(void);
+/*
+ * Free e and then its ancestors as long as they are bare: no value, no
+ * chain, no children, nobody watching (after a watch ends, after a
+ * tombstone is purged).  The root stays.
+ */
+void		 watch_prune(struct entry *e);
 
 #endif

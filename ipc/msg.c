@@ -37,6 +37,8 @@ static const char *const type_names[IPC_TYPE_MAX] = {
 	[IPC_MSG_MON_ERROR] = "MSG_MON_ERROR",
 	[IPC_MSG_RECV] = "MSG_RECV",
 	[IPC_SYNC_FETCH] = "SYNC_FETCH",
+	[IPC_SYNC_DELETER] = "SYNC_DELETER",
+	[IPC_SYNC_PURGE] = "SYNC_PURGE",
 };
 
 static const char *const role_names[PROC_MAX] = {

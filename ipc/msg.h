@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define IPC_VERSION	6
+#define IPC_VERSION	7
 
 enum ipc_type {
 	IPC_NONE = 0,
@@ -56,6 +56,8 @@ enum ipc_type {
 	IPC_SYNC_REQ,		/* syncd->core: {what, prio}: send info */
 	IPC_SYNC_FETCH,		/* syncd->core: {event, node, ...}: the
 				   start-up download from a peer */
+	IPC_SYNC_DELETER,	/* core->syncd: {[nodes]}: the deleter list */
+	IPC_SYNC_PURGE,		/* syncd->core: {tock}: purge tombstones */
 
 	/* core <-> syncd: msg_send/msg_monitor pass-through; syncd/syncd.h */
 	IPC_MSG_SEND,		/* core->syncd, id = session: {seq, topic,

@@ -38,6 +38,13 @@ const char conf_default_yaml[] =
 "      nodes: 5\n"
 "      splits: 4\n"
 "      n_hosts: 10\n"
+"    delete:\n"			/* the deletion actor */
+"      cycle: 100\n"
+"      gap: 10\n"
+"      nodes: 5\n"
+"      splits: 4\n"
+"      n_hosts: 10\n"
+"      version: 1\n"
 "    node: ''\n"
 "    init: null\n"			/* ours: -i VALUE */
 "    state: ''\n"			/* ours: -D DIR */
@@ -79,6 +86,12 @@ const struct conf_key conf_keys[] = {
 	{ "kv.server.ping.nodes",	CK_INT, 1, 64, NULL },
 	{ "kv.server.ping.splits",	CK_INT, 1, 16, NULL },
 	{ "kv.server.ping.n_hosts",	CK_INT, 1, 100000, NULL },
+	{ "kv.server.delete.cycle",	CK_NUM, 0.1, 86400, NULL },
+	{ "kv.server.delete.gap",	CK_NUM, 0.01, 3600, NULL },
+	{ "kv.server.delete.nodes",	CK_INT, 1, 64, NULL },
+	{ "kv.server.delete.splits",	CK_INT, 1, 16, NULL },
+	{ "kv.server.delete.n_hosts",	CK_INT, 1, 100000, NULL },
+	{ "kv.server.delete.version",	CK_INT, 0, 1000000, NULL },
 	{ "kv.server.node",		CK_STR, 0, 0, NULL },
 	{ "kv.server.init",		CK_ANY, 0, 0, NULL },
 	{ "kv.server.state",		CK_STR, 0, 0, NULL },

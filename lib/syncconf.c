@@ -169,13 +169,31 @@ check_hostmap(const msgpack_object *conf, char *err, size_t errlen)
 	return 0;
 }
 
+/* kv.server.<actor>.cycle and .gap: gap > 0, cycle >= 3 * gap. */
+static int
+check_cycle(const msgpack_object *conf, const char *actor, double cycle,
+    double gap, char *err, size_t errlen)
+{
+	char	 kc[64], kg[64];
+
+	snprintf(kc, sizeof(kc), "kv.server.%s.cycle", actor);
+	snprintf(kg, sizeof(kg), "kv.server.%s.gap", actor);
+	(void)conf_get_double(conf, kc, &cycle);
+	(void)conf_get_double(conf, kg, &gap);
+	if (gap <= 0 || cycle < 3 * gap * (1 - 1e-9)) {	/* 0.6 vs 3 * 0.2 */
+		snprintf(err, errlen, "%s (%g) must be at least 3 times %s "
+		    "(%g), which must be positive", kc, cycle, kg, gap);
+		return -1;
+	}
+	return 0;
+}
+
 int
 syncconf_check(const msgpack_object *conf, char *err, size_t errlen)
 {
 	struct mqtt_uri	 u;
 	const char	*why;
 	char		*s = NULL;
-	double		 cycle = 10, gap = 2;
 	int		 rc = -1;
 
 	if (conf_get_str(conf, "kv.server.mqtt.uri", &s) == 0 &&
@@ -190,13 +208,9 @@ syncconf_check(const msgpack_object *conf, char *err, size_t errlen)
 		    "like moat/kv (no wildcards, no empty levels)", s);
 		goto done;
 	}
-	(void)conf_get_double(conf, "kv.server.ping.cycle", &cycle);
-	(void)conf_get_double(conf, "kv.server.ping.gap", &gap);
-	if (cycle < 3 * gap * (1 - 1e-9)) {	/* 0.6 vs 3 * 0.2 */
-		snprintf(err, errlen, "kv.server.ping.cycle (%g) must be at "
-		    "least 3 times kv.server.ping.gap (%g)", cycle, gap);
+	if (check_cycle(conf, "ping", 10, 2, err, errlen) == -1 ||
+	    check_cycle(conf, "delete", 100, 10, err, errlen) == -1)
 		goto done;
-	}
 	if (check_hostmap(conf, err, errlen) == -1)
 		goto done;
 	rc = 0;

@@ -1,6 +1,6 @@
 /*
  * syncconf.h - the server-sync settings (kv.server.mqtt.uri,
- * kv.server.root, kv.server.ping.*), checked in one place: the master
+ * kv.server.root, kv.server.ping.*, kv.server.delete.*), checked in one place: the master
  * refuses to start with a bad one, and syncd parses them the same way.
  */
 #ifndef MOAT_SYNCCONF_H
@@ -29,8 +29,9 @@ int	mqtt_uri_parse(const char *, struct mqtt_uri *, const char **why);
 
 /*
  * Check the sync keys of a config tree: the URI as above, a root that is
- * a non-empty MQTT topic without wildcards, and ping.cycle >= 3 * gap
- * (the coordination protocol needs that much room).  Returns 0, or -1
+ * a non-empty MQTT topic without wildcards, and ping.cycle >= 3 * gap,
+ * the same for delete.cycle and delete.gap (the coordination protocol
+ * needs that much room; gap > 0).  Returns 0, or -1
  * with a message naming the key in err.
  */
 int	syncconf_check(const msgpack_object *, char *err, size_t errlen);

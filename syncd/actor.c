@@ -463,6 +463,20 @@ recover(struct actor *a, const struct amsg *m, uint32_t sender,
 	delay_ping(a, pos, hist, now);
 }
 
+/* asyncactor's PingEvent: a ping that we follow (or hear, passive). */
+static void
+post_ping(struct actor *a, const struct amsg *m, uint32_t sender)
+{
+	struct actor_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = AEV_PING;
+	ev.node = sender;
+	ev.value = m->value;
+	ev.nhist = m->nhist;
+	a->hooks->event(a, &ev, a->arg);
+}
+
 /* Returns 1 for a valid ping that is not superseded. */
 static int
 process_msg(struct actor *a, const struct amsg *m, uint32_t sender,
@@ -481,6 +495,8 @@ process_msg(struct actor *a, const struct amsg *m, uint32_t sender,
 		return process_vers(a, m, now);
 	if (a->tagged < 0) {
 		next_ping(a, now);
+		if (m->t == AMSG_PING && sender != a->self)
+			post_ping(a, m, sender);
 		return 0;
 	}
 	prev_node = a->history.n ? a->history.id[0] : NODE_NONE;
@@ -509,6 +525,7 @@ process_msg(struct actor *a, const struct amsg *m, uint32_t sender,
 			return 0;	/* recovery already under way */
 		nlist_add(&a->history, sender);
 		next_ping(a, now);
+		post_ping(a, m, sender);
 		return 1;
 	}
 	/* Colliding pings. */
@@ -524,6 +541,7 @@ process_msg(struct actor *a, const struct amsg *m, uint32_t sender,
 			post(a, AEV_DETAG, sender);
 		a->tagged = 0;
 		next_ping(a, now);
+		post_ping(a, m, sender);
 	}
 	if (m->nhist > 0 && same_slice(m, 1, &hist, 1, a))
 		return prefer_new;	/* both refer to the same ping */
@@ -689,6 +707,38 @@ actor_next(const struct actor *a)
 		if (a->rp[i].state == RP_PENDING && a->rp[i].due < t)
 			t = a->rp[i].due;
 	return t;
+}
+
+void
+actor_enable(struct actor *a, int64_t n, double now)
+{
+	if (n > a->cfg.nodes) {
+		a->cfg.nodes = n;
+		a->cfg.version++;
+		if (a->phase != PH_IDLE)
+			send_simple(a, AMSG_VERS);
+	}
+	if (a->tagged != -1)
+		return;
+	a->tagged = 0;
+	a->history.n = 0;
+	a->history.maxlen = list_cap(nodes(a));
+	a->count_not_on = 1;
+	if (a->phase == PH_RUN) {
+		send_ping(a, NULL, now);
+		a->t_dest = 0;
+		head(a, now);
+	}
+}
+
+void
+actor_disable(struct actor *a, int64_t n)
+{
+	if (a->tagged == 3)
+		post(a, AEV_UNTAG, a->self);
+	a->off_nodes = n;
+	a->history.maxlen = list_cap(n);
+	a->tagged = -1;
 }
 
 void

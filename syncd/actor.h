@@ -46,7 +46,8 @@ enum actor_evtype {
 	AEV_GOOD_NODE,	/* ready peers (remote) to fetch data from */
 	AEV_SETUP,	/* a peer's higher config version was adopted */
 	AEV_COLLISION,	/* our own init seen twice: a duplicate name */
-	AEV_TIMEOUT	/* our own init never came back */
+	AEV_TIMEOUT,	/* our own init never came back */
+	AEV_PING	/* a peer's ping we follow: node, value, nhist */
 };
 
 struct actor_event {
@@ -54,6 +55,8 @@ struct actor_event {
 	uint32_t	 node;
 	int		 prio, replace;
 	struct nlist	 local, remote;
+	struct actor_val value;		/* AEV_PING */
+	unsigned	 nhist;		/* AEV_PING: names in its history */
 };
 
 struct actor;
@@ -77,6 +80,15 @@ void		 actor_input(struct actor *, const struct amsg *, double now);
 /* Run whatever is due; then call again at actor_next() (or earlier). */
 void		 actor_tick(struct actor *, double now);
 double		 actor_next(const struct actor *);	/* INFINITY: idle */
+
+/*
+ * asyncactor's enable(n) and disable(n): an enabled actor pings, with
+ * a history of at least n names (raising `nodes' bumps the config
+ * version, which is broadcast); a disabled one only listens, keeping
+ * histories of n names (0: unbounded).
+ */
+void		 actor_enable(struct actor *, int64_t n, double now);
+void		 actor_disable(struct actor *, int64_t n);
 
 void		 actor_set_value(struct actor *, const struct actor_val *);
 void		 actor_set_ready(struct actor *);

@@ -313,6 +313,8 @@ const char *const sinfo_field_names[SI_NFIELDS] = {
 	[SI_DELETED] = "deleted",
 	[SI_REMOTE_MISSING] = "remote_missing",
 	[SI_NODE_DROP] = "node_drop",
+	[SI_CHECK_DELETED] = "check_deleted",
+	[SI_CHECK_TO] = "check_to",
 };
 
 static int
@@ -397,7 +399,12 @@ sinfo_parse(const msgpack_object *o, struct sinfo *si, int need_node,
 			v = mp_map_get(o, "superseded");
 		if (v == NULL)
 			continue;
-		if (i == SI_NODE_DROP ? check_names(v, why) :
+		if (i == SI_CHECK_TO) {
+			if (check_name_obj(v) == -1) {
+				*why = "bad check_to in info";
+				return -1;
+			}
+		} else if (i == SI_NODE_DROP ? check_names(v, why) :
 		    check_nodemap(v, i != SI_TICKS, why))
 			return -1;
 		si->f[i] = v;

@@ -20,8 +20,13 @@
  *              as above, at most SYNC_BATCH_MAX_BYTES in all.
  *   info       {node, tick, tock, [ticks: {node: tick}],
  *               [missing | known (alias superseded) | deleted |
- *                remote_missing: {node: ranges}], [node_drop: [node..]]}
- *              ranges in core/ranges.h's wire format.
+ *                remote_missing: {node: ranges}], [node_drop: [node..]],
+ *               [check_deleted: {node: ranges}, check_to: node]}
+ *              ranges in core/ranges.h's wire format.  check_deleted
+ *              (ours; the original sends it as a client request,
+ *              check_deleted, to a deleter member): the last-change
+ *              links of a server that missed purge rounds; check_to
+ *              answers with `deleted' for those it has no entry for.
  *
  * Every payload from the broker passes mpval_check() with the kind's
  * limits before msgpack-c sees it; a parse function either fills its
@@ -175,7 +180,7 @@ int	sbatch_is_own(const uint8_t *, size_t, const char *node,
 /* --- info ------------------------------------------------------------ */
 
 enum { SI_TICKS, SI_MISSING, SI_KNOWN, SI_DELETED, SI_REMOTE_MISSING,
-	SI_NODE_DROP, SI_NFIELDS };
+	SI_NODE_DROP, SI_CHECK_DELETED, SI_CHECK_TO, SI_NFIELDS };
 
 struct sinfo {
 	const char	*node;

@@ -23,6 +23,7 @@
 #include "lib/mp.h"
 #include "syncd/actor.h"
 #include "syncd/fetch.h"
+#include "syncd/deleter.h"
 #include "syncd/mqtt.h"
 #include "syncd/msg.h"
 #include "syncd/recover.h"
@@ -40,7 +41,8 @@ static struct {
 	size_t		 max_msg;
 	struct actor_cfg acfg;
 	struct actor	*actor;
-	struct actor	*del;		/* the deletion actor, passive */
+	struct actor_cfg dcfg;		/* kv.server.delete.* */
+	struct actor	*del;		/* the deletion actor (delsync.c) */
 	struct recovery	 rec;
 	struct event	*ev_actor, *ev_flush;
 	struct actor_val value;		/* [tock, tick] for our pings */
@@ -55,7 +57,6 @@ static struct {
 	uint64_t	 dropped_remote, bad_msgs, batches_sent;
 } S;
 
-static struct ipc_chan *core_chan(void);
 
 double
 sync_now(void)
@@ -162,7 +163,7 @@ static void
 tell_core_actor(struct actor *a, const struct actor_event *ev,
     const char *name)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 	msgpack_packer	*pk;
 
 	if (c == NULL)
@@ -205,7 +206,7 @@ tell_core_actor(struct actor *a, const struct actor_event *ev,
 static void
 request(const char *what, int prio, int force)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 	msgpack_packer	*pk;
 
 	if (c == NULL)
@@ -228,6 +229,14 @@ recover_request(enum recover_req rq, int prio, void *arg)
 }
 
 /* The names of a history, for recover_start(). */
+/* The msg_send/msg_monitor pass-through messages (pass.c). */
+static int
+is_pass(uint32_t t)
+{
+	return t == IPC_MSG_SEND || t == IPC_MSG_MON_START ||
+	    t == IPC_MSG_MON_STOP;
+}
+
 static unsigned
 names_of(struct actor *a, const struct nlist *l, const char **out)
 {
@@ -270,11 +279,16 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 		[AEV_DETAG] = "detag", [AEV_RECOVER] = "recover",
 		[AEV_GOOD_NODE] = "good", [AEV_SETUP] = "setup",
 		[AEV_COLLISION] = "collision", [AEV_TIMEOUT] = "timeout",
+		[AEV_PING] = "ping",
 	};
 
-	if (a == S.del)
-		return;		/* passive: nothing to act on yet */
+	if (a == S.del) {
+		delsync_event(ev);
+		return;
+	}
 	switch (ev->type) {
+	case AEV_PING:
+		return;		/* the main actor's pings go to tock_seen() */
 	case AEV_COLLISION:
 		log_warnx("actor: our init came back twice: another server "
 		    "uses the node name %s", S.node);
@@ -305,19 +319,17 @@ actor_event(struct actor *a, const struct actor_event *ev, void *arg)
 	tell_core_actor(a, ev, names[ev->type]);
 }
 
-/*
- * The deletion actor (moat-kv's DeleteActor on <root>/del): it only
- * announces itself and listens until core enables it, which needs the
- * deleter list in the tree ((None, "actor", "del")).  Its parameters are
- * the original's, as captured.
- */
-static const struct actor_cfg del_cfg = { 100, 10, 5, 4, 10, 1, 0 };
-
 static const struct actor_hooks actor_hooks = {
 	.send = actor_send,
 	.event = actor_event,
 	.random = rnd,
 };
+
+uint64_t
+sync_tock_next(void)
+{
+	return ++S.value.tock;
+}
 
 static void
 set_value(uint64_t tock, uint64_t tick)
@@ -352,7 +364,7 @@ sync_send_events(struct ipc_chan *c, struct mpbuf *batch, unsigned *n)
 static void
 flush_cb(int fd, short what, void *arg)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 
 	if (S.nbatch == 0)
 		return;
@@ -440,7 +452,7 @@ got_info(const msgpack_object *o)
 		actor_rearm();
 	}
 	flush_cb(-1, 0, NULL);	/* keep the order with pending updates */
-	if ((c = core_chan()) == NULL)
+	if ((c = sync_core()) == NULL)
 		return;
 	sinfo_pack(&si, ipc_begin(c, IPC_SYNC_INFO, 0));
 	ipc_end(c);
@@ -454,7 +466,7 @@ got_info(const msgpack_object *o)
 static void
 tock_seen(uint64_t tock, const char *node, uint64_t tick)
 {
-	struct ipc_chan	*c = core_chan();
+	struct ipc_chan	*c = sync_core();
 	msgpack_packer	*pk;
 	int		 peer = strcmp(node, S.node) != 0;
 
@@ -681,19 +693,22 @@ sync_dispatch(int from, struct ipc_chan *c, struct ipc_msg *m)
 	if (from != PROC_CORE || (m->type != IPC_SYNC_STATE &&
 	    m->type != IPC_SYNC_LOCAL && m->type != IPC_SYNC_INFO_OUT &&
 	    m->type != IPC_MSG_SEND && m->type != IPC_MSG_MON_START &&
-	    m->type != IPC_MSG_MON_STOP))
+	    m->type != IPC_MSG_MON_STOP &&
+	    m->type != IPC_SYNC_DELETER))
 		return -1;
 	msgpack_zone_init(&zone, 4096);
 	if ((rc = proc_unpack(m, &zone, &o, &why)) == 0) {
-		if (o.type != MSGPACK_OBJECT_MAP && m->type >= IPC_MSG_SEND) {
+		if (o.type != MSGPACK_OBJECT_MAP && is_pass(m->type)) {
 			why = "pass-through message is not a map";
 			rc = -1;
-		} else if (m->type >= IPC_MSG_SEND)
+		} else if (is_pass(m->type))
 			rc = pass_dispatch(c, m, &o, &why);
 		else if (m->type == IPC_SYNC_STATE)
 			rc = got_state(&o, &why);
 		else if (m->type == IPC_SYNC_LOCAL)
 			rc = publish_local(&o, &why);
+		else if (m->type == IPC_SYNC_DELETER)
+			rc = delsync_deleter(&o, &why);
 		else
 			rc = publish_info(&o, &why);
 	}
@@ -722,6 +737,23 @@ conf_int(const msgpack_object *conf, const char *key, int64_t def)
 	return conf_get_int(conf, key, &v) == 0 ? v : def;
 }
 
+/* kv.server.<kind>.*: an actor's parameters over the defaults in c. */
+static void
+actor_conf(const msgpack_object *conf, const char *kind,
+    struct actor_cfg *c)
+{
+	char	 k[64];
+
+#define KEY(f)	(snprintf(k, sizeof(k), "kv.server.%s." f, kind), k)
+	(void)conf_get_double(conf, KEY("cycle"), &c->cycle);
+	(void)conf_get_double(conf, KEY("gap"), &c->gap);
+	c->nodes = conf_int(conf, KEY("nodes"), c->nodes);
+	c->splits = conf_int(conf, KEY("splits"), c->splits);
+	c->n_hosts = conf_int(conf, KEY("n_hosts"), c->n_hosts);
+	c->version = conf_int(conf, KEY("version"), c->version);
+#undef KEY
+}
+
 void
 sync_configure(const msgpack_object *conf)
 {
@@ -746,11 +778,10 @@ sync_configure(const msgpack_object *conf)
 	S.max_msg = (size_t)conf_int(conf, "kv.server.max_msg", 4 << 20);
 	pass_configure(S.standalone, S.max_msg);
 	S.acfg = (struct actor_cfg){ 10, 2, 5, 4, 10, 0, 0 };
-	(void)conf_get_double(conf, "kv.server.ping.cycle", &S.acfg.cycle);
-	(void)conf_get_double(conf, "kv.server.ping.gap", &S.acfg.gap);
-	S.acfg.nodes = conf_int(conf, "kv.server.ping.nodes", 5);
-	S.acfg.splits = conf_int(conf, "kv.server.ping.splits", 4);
-	S.acfg.n_hosts = conf_int(conf, "kv.server.ping.n_hosts", 10);
+	actor_conf(conf, "ping", &S.acfg);
+	/* the deletion actor: the original's parameters, as captured */
+	S.dcfg = (struct actor_cfg){ 100, 10, 5, 4, 10, 1, 0 };
+	actor_conf(conf, "delete", &S.dcfg);
 	fetch_configure(conf);
 }
 
@@ -775,10 +806,11 @@ sync_start(void)
 	if (S.ev_actor == NULL || S.ev_flush == NULL)
 		fatalx("event_new");
 	S.actor = actor_new(S.node, &S.acfg, &actor_hooks, "ping");
-	S.del = actor_new(S.node, &del_cfg, &actor_hooks, "del");
+	S.del = actor_new(S.node, &S.dcfg, &actor_hooks, "del");
 	actor_set_passive(S.del);
+	delsync_init(S.del);
 	recover_init(&S.rec, S.acfg.cycle, recover_request, NULL);
-	fetch_init(base, core_chan);
+	fetch_init(base, sync_core);
 	snprintf(sub, sizeof(sub), "%s/#", S.root);
 	mqtt_start(base, &S.uri, sub, &mqtt_ops, NULL);
 }
@@ -798,6 +830,7 @@ sync_peer_down(int role)
 	S.ready = 0;		/* a new core says again whether it is */
 	fetch_stop();
 	pass_core_down();
+	delsync_core_down();	/* the new core tells us again */
 }
 
 /*
@@ -805,16 +838,10 @@ sync_peer_down(int role)
  * sync messages (a core without sync support would close the channel
  * on the first unknown type).
  */
-static struct ipc_chan *
-core_chan(void)
-{
-	return S.core_sync ? proc_peer(PROC_CORE) : NULL;
-}
-
 struct ipc_chan *
 sync_core(void)
 {
-	return core_chan();
+	return S.core_sync ? proc_peer(PROC_CORE) : NULL;
 }
 
 void

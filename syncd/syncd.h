@@ -13,9 +13,12 @@
  * With an empty kv.server.mqtt.uri syncd stays idle (standalone).
  *
  * Two actors run: the main one on <root>/ping (kv.server.ping.*), and
- * moat-kv's deletion actor on <root>/del (cycle 100, gap 10, version 1,
- * as the original), which for now only announces itself and listens:
- * enabling it needs the deleter list from core's tree.
+ * moat-kv's deletion actor on <root>/del (kv.server.delete.*: cycle 100,
+ * gap 10, version 1, as the original).  The deletion actor listens
+ * until core's deleter list (IPC_SYNC_DELETER) names this server; then
+ * it pings, and its rules (deleter.c) decide when core purges
+ * tombstones (IPC_SYNC_PURGE) or checks its entries with a member
+ * after missed rounds (IPC_SYNC_REQ what=check).
  *
  * The core <-> syncd messages (ipc/msg.h, IPC_SYNC_*; header id 0;
  * payloads MsgPack, checked with proc_unpack()).  An "event" is one
@@ -53,7 +56,15 @@
  *   IPC_SYNC_INFO_OUT {[ticks], [missing], [known], [deleted],
  *		        [remote_missing], [node_drop], tock}
  *	An info body for the broker (field formats as in syncd/msg.h);
- *	syncd adds node and tick and publishes it on <root>/info.
+ *	syncd adds node and tick and publishes it on <root>/info.  Also
+ *	{check_deleted, check_to}: our entries' newest links for a
+ *	deleter member to check (after IPC_SYNC_REQ what=check).
+ *   IPC_SYNC_DELETER  {[nodes: [name, ...]]}
+ *	The deleter list from the entry (None, "actor", "del") ({nodes:
+ *	[...]}, or a bare list); no `nodes': there is none.  Sent when the
+ *	channel comes up (after SYNC_STATE) and whenever the entry
+ *	changes.  syncd enables the deletion actor when our name is in
+ *	it (asyncactor's enable(n)), else disables it (disable(n)).
  *
  * syncd -> core
  *   IPC_SYNC_REMOTE   [event, ...]
@@ -69,8 +80,9 @@
  *	renamed `known'.  core: ticks -> raise its view of each node's
  *	tick; missing -> mark as remote-missing, then resend on REQ or
  *	after a random delay of about a cycle (core/sync_recover.c);
- *	known -> superseded; deleted -> deleted; node_drop -> forget nodes
- *	that own no entry.  Besides answering REQ, core sends INFO_OUT
+ *	known -> superseded; deleted -> deleted (an entry here whose newest
+ *	link is one of them was missed by a purge: it becomes a
+ *	tombstone); node_drop -> forget nodes that own no entry.  Besides answering REQ, core sends INFO_OUT
  *	with `missing' on its own while it misses ticks, and with `ticks'
  *	when a peer's ping shows it behind (restarted without its state).
  *   IPC_SYNC_TOCK     {tock: uint, [node: str, tick: uint]}
@@ -89,8 +101,12 @@
  *	healed split was seen (prio = our position on our side's history,
  *	local/remote = both histories); "good" = ready peers a fresh node
  *	can download the tree from.
- *   IPC_SYNC_REQ      {what: "ticks"|"missing"|"resend", prio: int,
- *		        force: bool}
+ *   IPC_SYNC_PURGE    {tock: uint}
+ *	The deleter group agreed: core purges every tombstone whose tock
+ *	is older (core/purge.c), marks its links superseded and starts a
+ *	new persistence generation.
+ *   IPC_SYNC_REQ      {what: "ticks"|"missing"|"resend"|"check",
+ *		        prio: int, force: bool, [to: name]}
  *	syncd asks core for an IPC_SYNC_INFO_OUT with that field (ticks:
  *	every node's tick; missing: our missing ranges) or, for resend,
  *	for IPC_SYNC_LOCAL resends of what peers reported missing followed
@@ -98,6 +114,10 @@
  *	nothing when there is nothing to say; true: send even an empty
  *	map.  Sent on "tag" (missing, not forced) and by the split
  *	recovery steps of recover.c (ticks, missing, resend; forced).
+ *	check (with `to', a deleter member): we missed purge rounds; core
+ *	sends INFO_OUT check_deleted with its entries' newest links.
+ *	A peer's info whose check_to is us gets an INFO_OUT `deleted'
+ *	with those of the links we no longer have (superseded here).
  *   IPC_SYNC_FETCH    {event: "start"|"done"|"fail", node, entries}
  *	The start-up download (fetch.c): "start" = connecting to that
  *	peer; its entries then come as IPC_SYNC_REMOTE events (whole

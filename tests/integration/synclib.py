@@ -34,14 +34,17 @@ def server(broker, name, port=None, state=None, args=(), peers=None):
     return d
 
 
-def dump(port, empty=False, flow=False):
+def dump(port, empty=False, flow=False, internal=False):
     """Every entry below the root: {path: (value, chain)}; chains whole.
     flow: under flow control (a large tree would otherwise outrun a slow
-    test client past kv.server.max_out)."""
+    test client past kv.server.max_out).  internal: the internal tree's
+    entries too (their paths relative to it)."""
     c = Client(port, qlen=10 if flow else None, timeout=60 if flow else 5)
     try:
-        msgs = c.stream("get_tree", ack=flow, path=Path(), nchain=-1,
-                        empty=empty)
+        msgs = c.stream("get_tree_internal", ack=flow, path=Path(),
+                        nchain=-1, empty=empty) if internal else []
+        msgs += c.stream("get_tree", ack=flow, path=Path(), nchain=-1,
+                         empty=empty)
     finally:
         c.close()
     out = {}

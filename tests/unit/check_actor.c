@@ -30,7 +30,8 @@ struct node {
 	int		 net;		/* which broker it is on */
 	uint64_t	 seed;
 	int		 ntag, nuntag, nrecover, ngood, ncollision, ntimeout;
-	int		 nsetup;
+	int		 nsetup, nping;
+	unsigned	 last_ping_nhist;
 	double		 last_ping;
 	double		 ping_gap[64];
 	int		 npings;
@@ -108,6 +109,10 @@ sim_event(struct actor *a, const struct actor_event *ev, void *arg)
 		break;
 	case AEV_SETUP:
 		n->nsetup++;
+		break;
+	case AEV_PING:
+		n->nping++;
+		n->last_ping_nhist = ev->nhist;
 		break;
 	}
 }
@@ -479,8 +484,51 @@ START_TEST(passive_actor_only_listens)
 }
 END_TEST
 
+/* A passive actor hears the pings; enabled, it joins the rotation
+ * (asyncactor's enable/disable, as the deletion actor uses them). */
+START_TEST(enable_and_disable)
+{
+	struct sim	 s;
+	int		 tags;
+
+	sim_init(&s, 3);
+	actor_set_passive(s.n[0].a);
+	actor_set_passive(s.n[1].a);
+	actor_set_passive(s.n[2].a);
+	actor_start(s.n[0].a, s.now);
+	actor_start(s.n[1].a, s.now);
+	actor_start(s.n[2].a, s.now);
+	sim_drain(&s, 0);
+	actor_enable(s.n[0].a, 2, s.now);
+	actor_enable(s.n[1].a, 2, s.now);
+	sim_drain(&s, 0);
+	sim_run(&s, s.now + 300);
+	ck_assert_int_gt(s.n[0].ntag, 3);
+	ck_assert_int_gt(s.n[1].ntag, 3);
+	ck_assert_int_eq(s.maxtagged, 1);
+	/* the listener follows every ping, both names in its history */
+	ck_assert_int_eq(s.n[2].npings, 0);
+	ck_assert_int_gt(s.n[2].nping, 10);
+	ck_assert_uint_eq(s.n[2].last_ping_nhist, 2);
+	ck_assert_uint_eq(actor_history(s.n[0].a)->n, 2);
+	/* a group larger than `nodes' raises it and the config version */
+	actor_enable(s.n[2].a, 7, s.now);
+	ck_assert_int_eq(actor_config(s.n[2].a)->nodes, 7);
+	ck_assert_int_eq(actor_config(s.n[2].a)->version, 1);
+	actor_disable(s.n[2].a, 7);
+	actor_disable(s.n[1].a, 2);
+	tags = s.n[1].ntag;
+	sim_run(&s, s.now + 300);
+	ck_assert_int_eq(s.n[1].ntag, tags);
+	ck_assert_int_eq(actor_tagged(s.n[1].a), -1);
+	ck_assert_uint_eq(actor_history(s.n[0].a)->n, 1);
+	sim_free(&s);
+}
+END_TEST
+
 TU_MAIN("actor", 0, nodelist_moves_to_front, startup_sequence,
     single_node_rhythm, group_has_one_leader_at_a_time,
     healed_split_is_detected, fresh_node_finds_ready_peers,
     better_ping_wins_a_collision, duplicate_name_and_missing_echo,
-    newer_config_is_adopted, passive_actor_only_listens)
+    newer_config_is_adopted, passive_actor_only_listens,
+    enable_and_disable)

@@ -4,7 +4,7 @@
  * chains (stale, newer, concurrent by tock, equal tocks by name in
  * either order), every change seen ends up present or superseded, and
  * peers' info messages update the node ranges (node_drop forgets only
- * nodes no entry carries).  Over a real channel: SYNC_STATE when syncd
+ * nodes no entry carries), purging tombstones and stale entries.  Over a real channel: SYNC_STATE when syncd
  * comes up, and the info bodies for the ticks and missing requests.  Malformed events are
  * dropped without harm.
  */
@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "core/core.h"
+#include "core/purge.h"
 #include "core/sync.h"
 #include "ipc/ipc.h"
 #include "ipc/msg.h"
@@ -278,6 +279,111 @@ START_TEST(info_ranges)
 }
 END_TEST
 
+/* --- purging --------------------------------------------------------- */
+
+static void
+purge_below(struct event_base *base, uint64_t tock)
+{
+	struct mpbuf	 b;
+	msgpack_packer	 pk;
+
+	mpbuf_init(&b);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	msgpack_pack_map(&pk, 1);
+	mp_pack_kv_uint(&pk, "tock", tock);
+	dispatch(IPC_SYNC_PURGE, &b);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+}
+
+/* {name: [tick]} under key, as an info from s4 */
+static void
+info_one(const char *key, const char *name, uint64_t tick)
+{
+	struct mpbuf	 b;
+	msgpack_packer	 pk;
+
+	mpbuf_init(&b);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	msgpack_pack_map(&pk, 4);
+	mp_pack_kv_str(&pk, "node", "s4");
+	mp_pack_kv_uint(&pk, "tick", 1);
+	mp_pack_kv_uint(&pk, "tock", 1);
+	mp_pack_str(&pk, key);
+	msgpack_pack_map(&pk, 1);
+	mp_pack_str(&pk, name);
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_uint64(&pk, tick);
+	dispatch(IPC_SYNC_INFO, &b);
+}
+
+/*
+ * Tombstones older than the purge tock go, their links superseded;
+ * younger ones and values stay.  A check of links answers those gone
+ * here.  A `deleted' for the newest link of a value makes it a
+ * tombstone (the value was missed by a purge elsewhere).
+ */
+START_TEST(purge_and_stale)
+{
+	static const struct link x1[] = { { "s2", 1 } };
+	static const struct link x2[] = { { "s3", 1 }, { "s2", 1 } };
+	static const struct link y1[] = { { "s2", 3 } };
+	static const struct link z1[] = { { "s3", 2 } };
+	struct event_base *base = event_base_new();
+	struct mpbuf	 b;
+	msgpack_packer	 pk;
+	msgpack_zone	 zone;
+	msgpack_object	 o;
+	size_t		 off = 0;
+
+	core_state_init("s1", 5);
+	cpurge_init(base);
+	remote("x", "v", x1, 1, 10);
+	remote("x", NULL, x2, 2, 20);		/* a tombstone, tock 20 */
+	remote("y", "w", y1, 1, 30);
+	remote("z", NULL, z1, 1, 50);		/* one at tock 50 */
+	ck_assert_ptr_nonnull(lookup("x"));
+	purge_below(base, 40);
+	ck_assert_ptr_null(lookup("x"));
+	ck_assert_ptr_nonnull(lookup("z"));
+	ck_assert_str_eq(value_of("y"), "w");
+	ck_assert(ranges_contains(&node("s3")->superseded, 1));
+	ck_assert(ranges_contains(&node("s2")->superseded, 1));
+	ck_assert(!ranges_contains(&node("s3")->present, 1));
+	ck_assert(!ranges_contains(&node("s3")->deleted, 1));
+	ck_assert(ranges_contains(&node("s3")->deleted, 2));
+	/* a peer's newest links s3:1 (gone here), s3:2 (still here) */
+	mpbuf_init(&b);
+	msgpack_packer_init(&pk, &b, mpbuf_write);
+	msgpack_pack_map(&pk, 1);
+	mp_pack_str(&pk, "s3");
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint64(&pk, 1);
+	msgpack_pack_uint64(&pk, 2);
+	msgpack_zone_init(&zone, 256);
+	ck_assert_int_eq(msgpack_unpack((const char *)b.data, b.len, &off,
+	    &zone, &o), MSGPACK_UNPACK_SUCCESS);
+	ck_assert_uint_eq(cpurge_answer(&o), 1);
+	msgpack_zone_destroy(&zone);
+	mpbuf_free(&b);
+	/* y's newest change was deleted elsewhere: y becomes a tombstone */
+	info_one("deleted", "s2", 3);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_ptr_nonnull(lookup("y"));
+	ck_assert_str_eq(value_of("y"), "");
+	ck_assert_uint_eq(entry_chain(lookup("y")).n, 1);
+	ck_assert(ranges_contains(&node("s2")->deleted, 3));
+	/* a deleted tick of a purged tombstone is not recorded again */
+	info_one("deleted", "s3", 1);
+	ck_assert(!ranges_contains(&node("s3")->deleted, 1));
+	purge_below(base, 60);
+	ck_assert_ptr_null(lookup("y"));
+	ck_assert_ptr_null(lookup("z"));
+	cpurge_free();
+	core_state_free();
+	event_base_free(base);
+}
+END_TEST
+
 /* --- what core sends syncd ------------------------------------------ */
 
 static struct {
@@ -359,9 +465,12 @@ START_TEST(state_ticks_missing_out)
 	msgpack_zone_init(&out.zone, 4096);
 	core_state_init("s1", 5);
 	csync_peer_up(a);
-	collect(base, a, 1);
+	collect(base, a, 2);
 	ck_assert_uint_eq(out.type[0], IPC_SYNC_STATE);
 	ck_assert_uint_eq(map_uint(&out.obj[0], "tick", NULL), 0);
+	/* then the deleter list: none (no nodes) */
+	ck_assert_uint_eq(out.type[1], IPC_SYNC_DELETER);
+	ck_assert_uint_eq(out.obj[1].via.map.size, 0);
 	/* s2's change 3 arrives; its ping says it is at 5 */
 	remote("x", "v", l, 1, 50);
 	mpbuf_init(&m);
@@ -373,12 +482,12 @@ START_TEST(state_ticks_missing_out)
 	dispatch(IPC_SYNC_TOCK, &m);
 	req("ticks");
 	req("missing");
-	collect(base, a, 3);
-	ck_assert_uint_eq(out.type[1], IPC_SYNC_INFO_OUT);
-	ck_assert_uint_eq(map_uint(&out.obj[1], "ticks", "s2"), 5);
-	ck_assert_uint_ge(map_uint(&out.obj[1], "tock", NULL), 60);
+	collect(base, a, 4);
 	ck_assert_uint_eq(out.type[2], IPC_SYNC_INFO_OUT);
-	miss = mp_map_get(mp_map_get(&out.obj[2], "missing"), "s2");
+	ck_assert_uint_eq(map_uint(&out.obj[2], "ticks", "s2"), 5);
+	ck_assert_uint_ge(map_uint(&out.obj[2], "tock", NULL), 60);
+	ck_assert_uint_eq(out.type[3], IPC_SYNC_INFO_OUT);
+	miss = mp_map_get(mp_map_get(&out.obj[3], "missing"), "s2");
 	ck_assert_ptr_nonnull(miss);	/* [1, 2] and [4, 6]: 1, 2, 4, 5 */
 	ck_assert_uint_eq(miss->type, MSGPACK_OBJECT_ARRAY);
 	ck_assert_uint_eq(miss->via.array.size, 2);
@@ -392,4 +501,5 @@ START_TEST(state_ticks_missing_out)
 END_TEST
 
 TU_MAIN("sync", 0, stale_newer_concurrent, equal_tocks_same_winner,
-    deletion_and_bad_events, info_ranges, state_ticks_missing_out)
+    deletion_and_bad_events, info_ranges, state_ticks_missing_out,
+    purge_and_stale)
