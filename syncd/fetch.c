@@ -54,6 +54,7 @@ static struct {
 	msgpack_zone	 confzone;
 	msgpack_object	 conf;
 	int		 hasconf;
+	int		 inited;		/* fetch_init() ran (not standalone) */
 	double		 init_timeout;
 
 	char		 names[FETCH_NODES_MAX][SYNC_NAME_MAX + 1];
@@ -533,6 +534,7 @@ fetch_init(struct event_base *base, struct ipc_chan *(*core)(void))
 	F.core = core;
 	F.lim = mpval_default_limits;
 	msgpack_zone_init(&F.zone, 65536);
+	F.inited = 1;
 	mpbuf_init(&F.batch);
 	mpbuf_init(&F.confbuf);
 	if ((F.ev_resume = evtimer_new(base, resume_cb, NULL)) == NULL)
@@ -604,13 +606,15 @@ fetch_stop(void)
 void
 fetch_shutdown(void)
 {
-	fetch_stop();
-	if (F.ev_resume != NULL)
-		event_free(F.ev_resume);
+	if (F.inited) {		/* standalone: fetch_init() never ran */
+		fetch_stop();
+		if (F.ev_resume != NULL)
+			event_free(F.ev_resume);
+		msgpack_zone_destroy(&F.zone);
+		mpbuf_free(&F.batch);
+	}
 	if (F.hasconf)
 		msgpack_zone_destroy(&F.confzone);
-	msgpack_zone_destroy(&F.zone);
-	mpbuf_free(&F.batch);
 	mpbuf_free(&F.confbuf);
 	memset(&F, 0, sizeof(F));
 }

@@ -351,6 +351,8 @@ def moatctl_send_monitor_and_dump():
         assert "topic: !P cli.a\ndata: hello\n---\n" in out, out
         assert "topic: !P cli.b\ndata:\n  num: 1\n---\n" in out, out
         assert "topic: !P cli.c\nraw: !!binary |\n  eHl6\nerror: " in out, out
+        # the actor pings once a cycle: wait for one (slow under ASan)
+        dump.wait_text("_topic: !P moat.kv.ping\n", 60)
         d = dump.text()
         assert re.search(r"node: s1\ntick: 1\nprev: null\npath: !P d.e\n"
                          r"value: v\ntock: \d+\n_topic: !P moat.kv.update\n"
