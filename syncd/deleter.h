@@ -71,10 +71,4 @@ void		 delsync_event(const struct actor_event *);
 int		 delsync_deleter(const msgpack_object *, const char **why);
 void		 delsync_core_down(void);
 
-/* sync.c, for delsync.c: core's channel (NULL: not talking sync), the
- * monotonic clock, and the next tock for a purge round. */
-struct ipc_chan	*sync_core(void);
-double		 sync_now(void);
-uint64_t	 sync_tock_next(void);
-
 #endif

@@ -10,6 +10,7 @@
 #include "lib/mp.h"
 #include "syncd/actor.h"
 #include "syncd/deleter.h"
+#include "syncd/syncd.h"
 
 static struct {
 	struct actor	*del;

@@ -20,13 +20,4 @@ static const struct child_ops syncd_ops = {
 	.shutdown = sync_shutdown,
 };
 
-MOAT_CHILD_SANITIZER_OPTIONS
-
-int
-main(int argc, char **argv)
-{
-	struct child_ops ops = syncd_ops;
-
-	ops.nrules = syncd_nrules;
-	return proc_child_main(argc, argv, &ops);
-}
+MOAT_CHILD_MAIN(syncd_ops, syncd_nrules)

@@ -202,8 +202,9 @@ void	pass_message(const char *topic, const uint8_t *, size_t,
 	    const uint32_t *subids, unsigned n, void *arg);
 void	pass_suback(int mid, int ok, void *arg);
 void	pass_shutdown(void);
-/* sync.c, for fetch.c */
+/* sync.c, for fetch.c and delsync.c */
 double	sync_now(void);			/* monotonic seconds */
+uint64_t sync_tock_next(void);		/* the next tock, for a purge round */
 /* n packed events in batch as one IPC_SYNC_REMOTE (c NULL: drop them) */
 void	sync_send_events(struct ipc_chan *c, struct mpbuf *batch,
 	    unsigned *n);

@@ -17,34 +17,6 @@
 
 static char	 tmpl[] = "/tmp/moat-conf-XXXXXX";
 
-/* Pack the conf, unpack it as a child would. */
-struct packed {
-	struct mpbuf	 buf;
-	msgpack_zone	 zone;
-	msgpack_object	 root;
-};
-
-static void
-packed_init(struct packed *p, struct conf *c)
-{
-	msgpack_packer	 pk;
-	size_t		 off = 0;
-
-	mpbuf_init(&p->buf);
-	msgpack_packer_init(&pk, &p->buf, mpbuf_write);
-	ck_assert_int_eq(conf_pack(c, &pk), 0);
-	msgpack_zone_init(&p->zone, 1024);
-	ck_assert_int_eq(msgpack_unpack((const char *)p->buf.data, p->buf.len,
-	    &off, &p->zone, &p->root), MSGPACK_UNPACK_SUCCESS);
-}
-
-static void
-packed_free(struct packed *p)
-{
-	msgpack_zone_destroy(&p->zone);
-	mpbuf_free(&p->buf);
-}
-
 static char *
 write_tmp(const char *text)
 {
@@ -60,12 +32,12 @@ write_tmp(const char *text)
 START_TEST(defaults)
 {
 	struct conf	*c = conf_new();
-	struct packed	 p;
+	struct tu_conf	 p;
 	int64_t		 port;
 	char		*s, err[256];
 
 	ck_assert_int_eq(conf_check(c, err, sizeof(err)), 0);
-	packed_init(&p, c);
+	tu_conf_pack(&p, c);
 	ck_assert_int_eq(conf_get_int(&p.root, "kv.server.bind_default.port",
 	    &port), 0);
 	ck_assert_int_eq(port, 27586);
@@ -79,7 +51,7 @@ START_TEST(defaults)
 	ck_assert_ptr_null(conf_get(&p.root, "kv.server.nonexistent"));
 	/* an intermediate that is not a map */
 	ck_assert_ptr_null(conf_get(&p.root, "kv.server.fsync.deeper"));
-	packed_free(&p);
+	tu_conf_free(&p);
 	conf_free(c);
 }
 END_TEST
@@ -87,14 +59,14 @@ END_TEST
 START_TEST(file_merges_deeply)
 {
 	struct conf	*c = conf_new();
-	struct packed	 p;
+	struct tu_conf	 p;
 	char		*path, *s, err[256];
 	int64_t		 v;
 
 	path = write_tmp("kv:\n  server:\n    bind_default:\n      port: 1234\n"
 	    "    custom: [1, 2]\n");
 	ck_assert_int_eq(conf_load_file(c, path, err, sizeof(err)), 0);
-	packed_init(&p, c);
+	tu_conf_pack(&p, c);
 	ck_assert_int_eq(conf_get_int(&p.root, "kv.server.bind_default.port",
 	    &v), 0);
 	ck_assert_int_eq(v, 1234);
@@ -105,7 +77,7 @@ START_TEST(file_merges_deeply)
 	free(s);
 	ck_assert_int_eq(conf_get(&p.root, "kv.server.custom")->type,
 	    MSGPACK_OBJECT_ARRAY);
-	packed_free(&p);
+	tu_conf_free(&p);
 	conf_free(c);
 	unlink(path);
 	free(path);
@@ -115,7 +87,7 @@ END_TEST
 START_TEST(overrides)
 {
 	struct conf	*c = conf_new();
-	struct packed	 p;
+	struct tu_conf	 p;
 	char		*s, err[256];
 	int64_t		 v;
 	int		 b;
@@ -131,7 +103,7 @@ START_TEST(overrides)
 	ck_assert_int_eq(conf_set(c, "kv.server.bind=[{host: '::1', port: 9}]",
 	    err, sizeof(err)), 0);
 	ck_assert_int_eq(conf_check(c, err, sizeof(err)), 0);
-	packed_init(&p, c);
+	tu_conf_pack(&p, c);
 	ck_assert_int_eq(conf_get_int(&p.root, "kv.server.change.length", &v),
 	    0);
 	ck_assert_int_eq(v, 7);
@@ -146,7 +118,7 @@ START_TEST(overrides)
 	ck_assert_int_eq(conf_get_int(&p.root, "kv.server.bind.0", &v), -1);
 	ck_assert_int_eq(conf_get(&p.root, "kv.server.bind")->via.array.size,
 	    1);
-	packed_free(&p);
+	tu_conf_free(&p);
 	conf_free(c);
 }
 END_TEST

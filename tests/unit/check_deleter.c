@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "syncd/deleter.h"
+#include "tests/unit/testutil.h"
 
 static struct actor_val
 val(uint64_t oldest, uint64_t newest)
@@ -99,21 +100,6 @@ START_TEST(follower_purges_after_n_complete_pings)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("deleter");
-	TCase		*tc = tcase_create("deleter");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, no_list_no_purge);
-	tcase_add_test(tc, it_purges_from_its_third_complete_round);
-	tcase_add_test(tc, follower_purges_after_n_complete_pings);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("deleter", 0, no_list_no_purge,
+    it_purges_from_its_third_complete_round,
+    follower_purges_after_n_complete_pings)

@@ -14,6 +14,7 @@
 #include <msgpack.h>
 
 #include "syncd/msg.h"
+#include "tests/unit/testutil.h"
 
 /*
  * A single update of key "k<i>" by node "s1" at tick i + 1 (chain of one,
@@ -353,25 +354,7 @@ START_TEST(batch_topic)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("syncbatch");
-	TCase		*tc = tcase_create("syncbatch");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, batch_round_trip);
-	tcase_add_test(tc, batch_bounds_when_building);
-	tcase_add_test(tc, batch_refuses_deep_updates);
-	tcase_add_test(tc, own_batches_are_recognised);
-	tcase_add_test(tc, batch_truncation_fails_everywhere);
-	tcase_add_test(tc, malformed_batches_are_refused);
-	tcase_add_test(tc, batch_topic);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("syncbatch", 0, batch_round_trip, batch_bounds_when_building,
+    batch_refuses_deep_updates, own_batches_are_recognised,
+    batch_truncation_fails_everywhere, malformed_batches_are_refused,
+    batch_topic)

@@ -130,38 +130,19 @@ START_TEST(config_checks)
 }
 END_TEST
 
-/* The built-in config plus -C assignments, packed and unpacked. */
-struct tconf {
-	struct mpbuf	 b;
-	msgpack_zone	 zone;
-	msgpack_object	 o;
-};
-
+/* The built-in config plus -C assignments, as a child sees it. */
 static void
-tconf_make(struct tconf *t, const char *const *set, size_t n)
+tconf_make(struct tu_conf *t, const char *const *set, size_t n)
 {
 	struct conf	*c = conf_new();
-	msgpack_packer	 pk;
 	char		 err[256];
-	size_t		 i, off = 0;
+	size_t		 i;
 
 	for (i = 0; i < n; i++)
 		ck_assert_msg(conf_set(c, set[i], err, sizeof(err)) == 0,
 		    "%s: %s", set[i], err);
-	mpbuf_init(&t->b);
-	msgpack_packer_init(&pk, &t->b, mpbuf_write);
-	ck_assert_int_eq(conf_pack(c, &pk), 0);
+	tu_conf_pack(t, c);
 	conf_free(c);
-	msgpack_zone_init(&t->zone, 4096);
-	ck_assert_int_eq(msgpack_unpack((const char *)t->b.data, t->b.len,
-	    &off, &t->zone, &t->o), MSGPACK_UNPACK_SUCCESS);
-}
-
-static void
-tconf_free(struct tconf *t)
-{
-	msgpack_zone_destroy(&t->zone);
-	mpbuf_free(&t->b);
 }
 
 START_TEST(hostmap_lookup)
@@ -186,31 +167,31 @@ START_TEST(hostmap_lookup)
 		{ "s5", "127.0.0.1", 1234 }, { "s6", "::1", 1234 },
 		{ "127.0.0.9", "127.0.0.9", 1234 },
 	};
-	struct tconf	 t;
+	struct tu_conf	 t;
 	struct peer_addr pa;
 	const char	*why;
 	char		 err[256];
 	size_t		 i;
 
 	tconf_make(&t, set, sizeof(set) / sizeof(set[0]));
-	ck_assert_msg(syncconf_check(&t.o, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(syncconf_check(&t.root, err, sizeof(err)) == 0, "%s", err);
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		ck_assert_msg(peer_addr_lookup(&t.o, ok[i].node, &pa,
+		ck_assert_msg(peer_addr_lookup(&t.root, ok[i].node, &pa,
 		    &why) == 0, "%s: %s", ok[i].node, why);
 		ck_assert_str_eq(pa.host, ok[i].host);
 		ck_assert_int_eq(pa.port, ok[i].port);
 	}
 	/* names: the domain is added, and then it cannot be resolved */
-	ck_assert_int_eq(peer_addr_lookup(&t.o, "s7", &pa, &why), -1);
+	ck_assert_int_eq(peer_addr_lookup(&t.root, "s7", &pa, &why), -1);
 	ck_assert(strstr(why, "cannot resolve") != NULL);
-	ck_assert_int_eq(peer_addr_lookup(&t.o, "s8", &pa, &why), -1);
-	tconf_free(&t);
+	ck_assert_int_eq(peer_addr_lookup(&t.root, "s8", &pa, &why), -1);
+	tu_conf_free(&t);
 	/* no hostmap: the node name itself, on kv.conn.port's default */
 	tconf_make(&t, NULL, 0);
-	ck_assert_int_eq(peer_addr_lookup(&t.o, "127.0.0.1", &pa, &why), 0);
+	ck_assert_int_eq(peer_addr_lookup(&t.root, "127.0.0.1", &pa, &why), 0);
 	ck_assert_str_eq(pa.host, "127.0.0.1");
 	ck_assert_int_eq(pa.port, 27586);
-	tconf_free(&t);
+	tu_conf_free(&t);
 }
 END_TEST
 
@@ -221,16 +202,16 @@ START_TEST(hostmap_refused)
 		"kv.hostmap.s1=[127.0.0.1]", "kv.hostmap.s1=[h, 0]",
 		"kv.hostmap.s1=17", "kv.hostmap=[a]",
 	};
-	struct tconf	 t;
+	struct tu_conf	 t;
 	char		 err[256];
 	size_t		 i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		tconf_make(&t, &bad[i], 1);
-		ck_assert_msg(syncconf_check(&t.o, err, sizeof(err)) == -1,
+		ck_assert_msg(syncconf_check(&t.root, err, sizeof(err)) == -1,
 		    "%s", bad[i]);
 		ck_assert(strncmp(err, "kv.hostmap", 10) == 0);
-		tconf_free(&t);
+		tu_conf_free(&t);
 	}
 }
 END_TEST

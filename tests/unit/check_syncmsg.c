@@ -14,6 +14,7 @@
 #include <msgpack.h>
 
 #include "syncd/msg.h"
+#include "tests/unit/testutil.h"
 
 /* §3 */
 #define INIT_S2	"82a174a4696e6974a46e6f6465a27332"
@@ -65,25 +66,11 @@ static const struct {
 };
 #define NCAPTURED	(sizeof(captured) / sizeof(captured[0]))
 
-static size_t
-unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t		 n = 0;
-	unsigned int	 b;
-
-	for (; *hex; hex += 2) {
-		ck_assert_int_eq(sscanf(hex, "%2x", &b), 1);
-		ck_assert_uint_lt(n, cap);
-		out[n++] = (uint8_t)b;
-	}
-	return n;
-}
-
 static void
 assert_hex(const struct mpbuf *b, const char *hex)
 {
 	uint8_t		 want[512];
-	size_t		 n = unhex(hex, want, sizeof(want));
+	size_t		 n = tu_unhex(hex, want, sizeof(want));
 
 	ck_assert_uint_eq(b->len, n);
 	if (memcmp(b->data, want, n) != 0) {
@@ -106,7 +93,7 @@ struct dec {
 static int
 decode(struct dec *d, enum sync_kind k, const char *hex, const char **why)
 {
-	d->len = unhex(hex, d->raw, sizeof(d->raw));
+	d->len = tu_unhex(hex, d->raw, sizeof(d->raw));
 	msgpack_zone_init(&d->zone, 1024);
 	return sync_unpack(k, d->raw, d->len, 1 << 20, &d->zone, &d->o, why);
 }
@@ -326,7 +313,7 @@ START_TEST(truncation_fails_everywhere)
 	unsigned	 i;
 
 	for (i = 0; i < NCAPTURED; i++) {
-		n = unhex(captured[i].hex, raw, sizeof(raw));
+		n = tu_unhex(captured[i].hex, raw, sizeof(raw));
 		msgpack_zone_init(&zone, 1024);
 		ck_assert_int_eq(sync_unpack(captured[i].kind, raw, n, 1 << 20,
 		    &zone, &o, &why), 0);
@@ -631,29 +618,8 @@ START_TEST(ipc_events_are_checked)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite		*s = suite_create("syncmsg");
-	TCase		*tc = tcase_create("syncmsg");
-	SRunner		*sr;
-	int		 nfail;
-
-	tcase_add_test(tc, actor_messages_encode_as_captured);
-	tcase_add_test(tc, actor_messages_decode);
-	tcase_add_test(tc, updates_round_trip_as_captured);
-	tcase_add_test(tc, update_fields);
-	tcase_add_test(tc, infos_round_trip_as_captured);
-	tcase_add_test(tc, truncation_fails_everywhere);
-	tcase_add_test(tc, malformed_is_refused);
-	tcase_add_test(tc, bombs_and_limits);
-	tcase_add_test(tc, nested_chain_is_bounded);
-	tcase_add_test(tc, kinds);
-	tcase_add_test(tc, ipc_events_are_checked);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_MAIN("syncmsg", 0, actor_messages_encode_as_captured,
+    actor_messages_decode, updates_round_trip_as_captured, update_fields,
+    infos_round_trip_as_captured, truncation_fails_everywhere,
+    malformed_is_refused, bombs_and_limits, nested_chain_is_bounded, kinds,
+    ipc_events_are_checked)

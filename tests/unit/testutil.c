@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lib/conf.h"
+#include "lib/confyaml.h"
 #include "tests/unit/testutil.h"
 
 TCase *
@@ -87,4 +89,25 @@ tu_pack_state(msgpack_packer *pk, int deleted_b)
 		msgpack_pack_uint64(pk, UINT64_MAX);
 	}
 	mp_pack_kv_int(pk, "tock", 42);
+}
+
+void
+tu_conf_pack(struct tu_conf *t, struct conf *c)
+{
+	msgpack_packer	 pk;
+	size_t		 off = 0;
+
+	mpbuf_init(&t->buf);
+	msgpack_packer_init(&pk, &t->buf, mpbuf_write);
+	ck_assert_int_eq(conf_pack(c, &pk), 0);
+	msgpack_zone_init(&t->zone, 4096);
+	ck_assert_int_eq(msgpack_unpack((const char *)t->buf.data, t->buf.len,
+	    &off, &t->zone, &t->root), MSGPACK_UNPACK_SUCCESS);
+}
+
+void
+tu_conf_free(struct tu_conf *t)
+{
+	msgpack_zone_destroy(&t->zone);
+	mpbuf_free(&t->buf);
 }

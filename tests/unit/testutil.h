@@ -1,7 +1,8 @@
 /*
  * testutil.h - what every Check suite shares: running a suite (so each
- * suite's main() is one line), hex fixtures, and the sample state record
- * the decoder and persistence suites both feed to core.
+ * suite's main() is one line), hex fixtures, the sample state record
+ * the decoder and persistence suites both feed to core, and a packed
+ * configuration as the children see it.
  *
  * A suite with one test case ends in
  *	TU_MAIN("name", timeout, test_a, test_b, ...)
@@ -49,5 +50,15 @@ size_t	 tu_unhex(const char *hex, uint8_t *out, size_t cap);
  * (a tick at the top of the range), tock 42.
  */
 void	 tu_pack_state(msgpack_packer *pk, int deleted_b);
+
+/* A configuration packed and unpacked as a child receives it (root). */
+struct conf;
+struct tu_conf {
+	struct mpbuf	 buf;
+	msgpack_zone	 zone;
+	msgpack_object	 root;
+};
+void	 tu_conf_pack(struct tu_conf *, struct conf *);
+void	 tu_conf_free(struct tu_conf *);
 
 #endif
