@@ -139,10 +139,14 @@ send_request(const char *action, int seq)
 		mp_pack_kv_bool(&pk, "known", 1);
 		mp_pack_kv_bool(&pk, "deleted", 1);
 	} else {
-		msgpack_pack_map(&pk, 4);
+		msgpack_pack_map(&pk, 5);
 		mp_pack_str(&pk, "path");
 		mp_pack_path(&pk, NULL, 0);
 		mp_pack_kv_int(&pk, "nchain", -1);	/* whole chains */
+		/* tombstones too: their ticks come as known in get_state, so
+		 * nobody would re-send them, and without them this node's
+		 * tree would differ from its peers' until the purge */
+		mp_pack_kv_bool(&pk, "empty", 1);
 	}
 	mp_pack_kv_str(&pk, "action", action);
 	mp_pack_kv_int(&pk, "seq", seq);
@@ -255,9 +259,17 @@ got_item(const msgpack_object *o)
 	const uint8_t	*path;
 	size_t		 len;
 	const char	*why;
+	int		 rc;
 
-	if (pathlong_next(&F.pl, o, &path, &len, &why) != 1 ||
-	    supdate_parse_item(o, path, len, &u, &why) == -1) {
+	rc = pathlong_next(&F.pl, o, &path, &len, &why);
+	if (rc == 1 && mp_map_get(o, "chain") == NULL &&
+	    mp_map_get(o, "value") == NULL)
+		return;		/* a path node that never held data */
+	/* `empty' lets get_tree into the nil subtree (as the original's
+	 * walk does); get_tree_internal brings those entries next */
+	if (rc == 1 && F.phase == P_TREE && len > 0 && path[0] == 0xc0)
+		return;
+	if (rc != 1 || supdate_parse_item(o, path, len, &u, &why) == -1) {
 		if (F.skipped++ == 0)
 			log_warnx("download from %s: item skipped: %s",
 			    F.node, why);

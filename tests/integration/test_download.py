@@ -107,6 +107,37 @@ def fresh_node_downloads_before_answering():
 
 
 @test
+def download_carries_tombstones():
+    """Deleted entries come along (as tombstones with their chains): their
+    ticks arrive as known with get_state, so no peer re-sends them, and
+    the new node's tree must equal its peer's at once."""
+    b = Mosquitto()
+    ss = []
+    try:
+        p1, p2 = free_port(), free_port()
+        ss.append(server(b, "s1", port=p1, args=["-i", "top"]))
+        fill(p1, 50)
+        c = Client(p1)
+        try:
+            for i in range(0, 50, 5):
+                assert "error" not in c.call(
+                    "delete_value", path=Path("d", 0, i))
+        finally:
+            c.close()
+        before = dump(p1, empty=True)
+        dead = [k for k, v in before.items()
+                if v[0] == "<none>" and v[1] != "None"]
+        assert len(dead) == 10, dead
+        ss.append(server(b, "s2", port=p2, peers={"s1": p1}))
+        ss[1].wait_log("answering client requests (downloaded the tree "
+                       "from s1)", 60)
+        assert "item skipped" not in ss[1].logtext(), ss[1].logtext()
+        assert dump(p2, empty=True) == before
+    finally:
+        cleanup(*ss, b)
+
+
+@test
 def download_retried_when_the_peer_dies():
     b = Mosquitto()
     ss = []
