@@ -95,7 +95,9 @@ class Cluster:
             raise
         no_missing(self.up())
         ds = [dump_all(s.port) for s in self.up()]
-        assert all(d == ds[0] for d in ds[1:]), what
+        if not all(d == ds[0] for d in ds[1:]):
+            self.explain()
+            raise AssertionError(what)
 
     def explain(self):
         """Print how the dumps differ, and each server's log tail."""
