@@ -19,8 +19,13 @@
  *    other node at all (no ping, update or info), nor was a download
  *    asked for: we are alone (the original's lone node);
  *  - four ping cycles passed without a download running, or one that
- *    was running at that time failed: fall back to what we have and
- *    say so in the log;
+ *    was running at that time failed, and a peer has told us every
+ *    node's tick (an info with `ticks', which we ask for on each peer
+ *    ping while waiting): fall back to what we have and say so in the
+ *    log.  Without that info our own tick may be one an update's chain
+ *    showed, below the last of our earlier life, and a write would
+ *    reuse a tick; after four more cycles without it we answer anyway,
+ *    with a warning (peers that never answer ticks, as the original);
  *  - data was loaded with -l (the original's local load).
  * Sessions open and close meanwhile; what is held is bounded, and past
  * the bound the server stops waiting rather than lose requests.
@@ -53,10 +58,29 @@ static struct {
 	int		 fetching;	/* a download is under way */
 	int		 asked;		/* a download was started */
 	int		 expired;	/* the fallback time has passed */
+	int		 told;		/* a peer told us every tick */
+	int		 extra;		/* cycles waited for that since */
+	struct timeval	 cycle;
 	size_t		 bytes;
 	struct event	*timer;
 	TAILQ_HEAD(, held) q;
 } R = { .q = TAILQ_HEAD_INITIALIZER(R.q) };
+
+#define READY_EXTRA	4	/* cycles to wait for the ticks past that */
+
+static void
+fall_back(void)
+{
+	if (R.told)
+		cready_set("no download from a peer within four ping cycles: "
+		    "answering with what this server has");
+	else if (R.extra >= READY_EXTRA) {
+		log_warnx("no peer told this server its own tick: its next "
+		    "changes may reuse ticks of its earlier life");
+		cready_set("no download from a peer and no ticks within "
+		    "eight ping cycles: answering with what this server has");
+	}
+}
 
 static void
 timer_cb(int fd, short ev, void *arg)
@@ -64,12 +88,18 @@ timer_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	if (R.expired && !R.told)
+		R.extra++;
+	else if (!R.expired && !R.told)
+		log_info("no peer has told this server every node's tick yet: "
+		    "waiting for that");
 	R.expired = 1;
+	if (!R.told && R.extra < READY_EXTRA)
+		evtimer_add(R.timer, &R.cycle);
 	if (R.fetching)
 		log_info("still downloading from a peer after four ping cycles");
 	else
-		cready_set("no download from a peer within four ping cycles: "
-		    "answering with what this server has");
+		fall_back();
 }
 
 /*
@@ -112,6 +142,8 @@ cready_configure(const msgpack_object *conf)
 	(void)conf_get_double(conf, "kv.server.ping.cycle", &secs);
 	if (secs <= 0)
 		secs = 10;
+	R.cycle.tv_sec = (time_t)secs;
+	R.cycle.tv_usec = (suseconds_t)((secs - (double)R.cycle.tv_sec) * 1e6);
 	secs *= 4;
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
@@ -136,9 +168,25 @@ cready_fetch(const char *event, const char *node, size_t nodelen)
 		snprintf(why, sizeof(why), "downloaded the tree from %.*s",
 		    (int)nodelen, node);
 		cready_set(why);
-	} else if (R.expired)
+	} else if (R.expired && R.told)
 		cready_set("no peer could be downloaded from: answering with "
 		    "what this server has");
+	else if (R.expired)
+		fall_back();
+}
+
+void
+cready_told(void)
+{
+	R.told = 1;
+	if (R.waiting && R.expired && !R.fetching)
+		fall_back();
+}
+
+int
+cready_untold(void)
+{
+	return R.waiting && !R.told;
 }
 
 void
@@ -218,7 +266,7 @@ cready_free(void)
 		free(h);
 	}
 	R.bytes = 0;
-	R.waiting = R.fetching = R.asked = R.expired = 0;
+	R.waiting = R.fetching = R.asked = R.expired = R.told = R.extra = 0;
 	if (R.timer != NULL)
 		event_free(R.timer);
 	R.timer = NULL;

@@ -430,26 +430,40 @@ info_remote_missing(struct nodeinfo *n, uint32_t idx, struct ranges *r)
 		log_warnx("sync: out of memory recording missing ticks");
 }
 
-static void
+/*
+ * Every node's tick from a peer: raise ours.  1 if the peer's view
+ * lags ours (a tick below ours, or a node we know it does not name):
+ * a server that restarted with its state learns of changes made while
+ * it was down only from ticks, as the nodes that made them may never
+ * ping (the actor's tag stays where it is).
+ */
+static int
 info_ticks(const msgpack_object *m)
 {
 	const char	*name;
 	size_t		 len;
 	uint64_t	 t;
-	uint32_t	 i, idx;
+	uint32_t	 i, idx, named = 0, known = 0;
+	int		 lags = 0;
 
 	if (m == NULL || m->type != MSGPACK_OBJECT_MAP)
-		return;
+		return 0;
+	for (i = 0; i < core.nodes.count; i++)
+		known += core.nodes.n[i].tick > 0;
 	for (i = 0; i < m->via.map.size; i++) {
 		if (mp_get_str(&m->via.map.ptr[i].key, &name, &len) == -1 ||
 		    len == 0 ||
 		    mp_get_uint64(&m->via.map.ptr[i].val, &t) == -1 ||
-		    t == UINT64_MAX)
+		    t == UINT64_MAX ||
+		    (idx = tree_node_intern(core.tree, name, len)) == NODE_NONE)
 			continue;
-		idx = tree_node_intern(core.tree, name, len);
-		if (idx != NODE_NONE)
-			(void)nodes_tick(&core.nodes, idx, t);
+		if (idx < core.nodes.count && core.nodes.n[idx].tick > 0) {
+			named++;
+			lags |= t < core.nodes.n[idx].tick;
+		}
+		(void)nodes_tick(&core.nodes, idx, t);
 	}
+	return lags || named < known;
 }
 
 /*
@@ -511,9 +525,12 @@ csync_info(const msgpack_object *o)
 	    v != UINT64_MAX && node->via.str.size > 0)
 		(void)nodes_tick(&core.nodes, tree_node_intern(core.tree,
 		    node->via.str.ptr, node->via.str.size), v);
-	if (mp_map_get(o, "ticks") != NULL)
+	if (mp_map_get(o, "ticks") != NULL) {
 		csync_rec_ticks_seen();
-	info_ticks(mp_map_get(o, "ticks"));
+		cready_told();
+	}
+	if (info_ticks(mp_map_get(o, "ticks")))
+		csync_rec_peer_lags();
 	if ((known = mp_map_get(o, "known")) == NULL)
 		known = mp_map_get(o, "superseded");
 	if (each_nodeset(known, info_known) == -1 ||
@@ -575,6 +592,8 @@ got_tock(const msgpack_object *o)
 		return 0;
 	if (Y.announce == 2)
 		announce_ticks();
+	if (cready_untold())
+		csync_rec_ask_ticks();
 	/* restarted without its state, or new: it must learn the ticks */
 	if (v < n->tick || v == 0)
 		csync_rec_peer_behind(idx, v < n->tick);

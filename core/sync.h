@@ -81,6 +81,10 @@ void	csync_rec_check(void);
  * unless another server does it first (ticks_seen).
  */
 void	csync_rec_peer_behind(uint32_t node, int behind);
+/* A peer's ticks lag ours: the same, for a server that kept its state. */
+void	csync_rec_peer_lags(void);
+/* Waiting and not told the ticks: ask the peers, at most once a cycle. */
+void	csync_rec_ask_ticks(void);
 void	csync_rec_ticks_seen(void);
 
 /* ready.c: configure after the load and kv.server.init */
@@ -93,6 +97,8 @@ void	cready_set(const char *why);	/* answer what is held, and on */
 /* IPC_SYNC_FETCH: event "start", "done" or "fail" from node. */
 void	cready_fetch(const char *event, const char *node, size_t nodelen);
 void	cready_tagged(void);		/* our ping won: maybe alone */
+void	cready_told(void);		/* a peer's info had every tick */
+int	cready_untold(void);		/* waiting, and not told that yet */
 void	cready_free(void);
 
 #endif

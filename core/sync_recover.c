@@ -45,9 +45,11 @@ static struct {
 	uint64_t	 last_missing;	/* count at the last report */
 	uint64_t	 sample;	/* count at the last look */
 	int		 stall;		/* reports since it last changed */
-	int		 hint_quiet;
+	int		 hint_quiet;	/* we told the ticks: a cycle's rest */
+	int		 hint_again;	/* a lag came in meanwhile */
 	struct ranges	 hinted;	/* node indexes told their ticks */
 	struct timeval	 reported_at;	/* our last missing report */
+	struct timeval	 asked_at;	/* our last ask for the ticks */
 } J;
 
 static void	job_start(int force);
@@ -324,16 +326,52 @@ poll_cb(int fd, short what, void *arg)
 	arm(J.ev_poll, csync_cycle() * (2 + rnd() / 2));
 }
 
+/* Tell the ticks soon, unless somebody else does; or after the quiet. */
+static void
+hint_arm(void)
+{
+	if (csync_chan() == NULL || J.ev_hint == NULL)
+		return;
+	if (J.hint_quiet) {
+		J.hint_again = 1;
+		return;
+	}
+	if (!evtimer_pending(J.ev_hint, NULL))
+		arm(J.ev_hint, csync_cycle() * (1 + rnd()) / 4);
+}
+
 void
 csync_rec_peer_behind(uint32_t node, int behind)
 {
 	if (!behind && ranges_contains(&J.hinted, node))
 		return;		/* an idle node stays at tick 0: once */
-	if (ranges_add(&J.hinted, node) == -1 || csync_chan() == NULL ||
-	    J.ev_hint == NULL || evtimer_pending(J.ev_hint, NULL))
+	if (ranges_add(&J.hinted, node) == -1)
 		return;
-	J.hint_quiet = 0;
-	arm(J.ev_hint, csync_cycle() * (1 + rnd()) / 4);
+	hint_arm();
+}
+
+void
+csync_rec_peer_lags(void)
+{
+	hint_arm();
+}
+
+/*
+ * Our ticks, however few: a peer finds they lag its own (sync.c,
+ * info_ticks) and answers with every node's tick.
+ */
+void
+csync_rec_ask_ticks(void)
+{
+	struct timeval	 now, d;
+
+	event_base_gettimeofday_cached(proc_base(), &now);
+	timersub(&now, &J.asked_at, &d);
+	if (csync_chan() == NULL || (J.asked_at.tv_sec != 0 &&
+	    d.tv_sec + d.tv_usec / 1e6 < csync_cycle()))
+		return;
+	J.asked_at = now;
+	send_ticks();
 }
 
 void
@@ -352,6 +390,10 @@ hint_cb(int fd, short what, void *arg)
 
 	if (J.hint_quiet || csync_chan() == NULL) {
 		J.hint_quiet = 0;
+		if (J.hint_again) {	/* a lag seen while we were quiet */
+			J.hint_again = 0;
+			hint_arm();
+		}
 		return;
 	}
 	for (i = 0; i < core.nodes.count && core.nodes.n[i].tick == 0; i++)

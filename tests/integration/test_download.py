@@ -194,6 +194,41 @@ def unreachable_peer_falls_back():
 
 
 @test
+def wiped_node_without_download_keeps_its_ticks():
+    """s2 lost its state and cannot download: before it answers, a peer
+    must tell it its tick, which a chain it saw meanwhile understates."""
+    b = Mosquitto()
+    ss = []
+    try:
+        ss.append(server(b, "s1", args=["-i", "top"]))
+        p2 = free_port()
+        ss.append(server(b, "s2", port=p2))
+        for k in range(11):
+            setv(p2, ("k", k), k)
+        wait_for(lambda: state(ss[0].port)["nodes"].get("s2") == 11, 10,
+                 what="s1 has s2's eleven changes")
+        old = ss.pop()
+        old.stop()
+        old.cleanup()
+        s2 = server(b, "s2", port=p2)
+        ss.append(s2)
+        # an update whose chain shows s2's tick 4, not its last (11)
+        setv(ss[0].port, ("k", 3), "x")
+        c = Client(p2, timeout=30)
+        try:
+            r = c.call("set_value", path=Path("new"), value=1)
+        finally:
+            c.close()
+        assert r["chain"]["tick"] == 12, r
+        assert "answering client requests (no download" in s2.logtext()
+        d = converged(ss)
+        assert len(d) == 13, d
+        no_missing(ss)
+    finally:
+        cleanup(*ss, b)
+
+
+@test
 def lone_fresh_node_comes_up():
     b = Mosquitto()
     s = None

@@ -106,7 +106,11 @@ class Cluster:
             vs = [d.get(k) for d in ds]
             if any(v != vs[0] for v in vs[1:]):
                 print("differs at %r: %r" % (k, vs))
+        print("---- the first dump:")
+        for k in sorted(ds[0], key=repr):
+            print("  %r: %r" % (k, ds[0][k]))
         for s in self.up():
+            print("---- %s state %r" % (s.cmd[-1], state_all(s.port)))
             print("---- %s log tail\n%s" % (s.cmd[-1],
                                             s.logtext()[-3000:]))
 
@@ -114,6 +118,16 @@ class Cluster:
         cleanup(*[s for s in self.ss if s], self.broker)
         for d in self.dirs:
             shutil.rmtree(d, ignore_errors=True)
+
+
+def state_all(port):
+    """Every tick set of a server, for a failure's explanation."""
+    c = Client(port)
+    try:
+        return c.call("get_state", nodes=True, known=True, present=True,
+                      deleted=True, missing=True, remote_missing=True)
+    finally:
+        c.close()
 
 
 def dump_all(port):
