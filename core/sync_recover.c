@@ -158,6 +158,17 @@ clear_seen(void)
 		ranges_clear(&J.seen[i]);
 }
 
+/* Seconds from t to the loop's cached now. */
+static double
+since(const struct timeval *t)
+{
+	struct timeval	 now, d;
+
+	event_base_gettimeofday_cached(proc_base(), &now);
+	timersub(&now, t, &d);
+	return d.tv_sec + d.tv_usec / 1e6;
+}
+
 /*
  * Peers answer a report after a cycle or so; reporting again before
  * that would only make them send everything twice.
@@ -165,11 +176,7 @@ clear_seen(void)
 static int
 reported_lately(void)
 {
-	struct timeval	 now, d;
-
-	event_base_gettimeofday_cached(proc_base(), &now);
-	timersub(&now, &J.reported_at, &d);
-	return d.tv_sec + d.tv_usec / 1e6 < 2 * csync_cycle();
+	return since(&J.reported_at) < 2 * csync_cycle();
 }
 
 static void
@@ -363,14 +370,10 @@ csync_rec_peer_lags(void)
 void
 csync_rec_ask_ticks(void)
 {
-	struct timeval	 now, d;
-
-	event_base_gettimeofday_cached(proc_base(), &now);
-	timersub(&now, &J.asked_at, &d);
 	if (csync_chan() == NULL || (J.asked_at.tv_sec != 0 &&
-	    d.tv_sec + d.tv_usec / 1e6 < csync_cycle()))
+	    since(&J.asked_at) < csync_cycle()))
 		return;
-	J.asked_at = now;
+	event_base_gettimeofday_cached(proc_base(), &J.asked_at);
 	send_ticks();
 }
 
