@@ -29,6 +29,7 @@ const char conf_default_yaml[] =
 "    mqtt:\n"
 "      uri: 'mqtt://localhost:1883'\n"
 "    root: moat/kv\n"
+"    batch: true\n"			/* ours: update/batch */
 "    paranoia: false\n"
 "    change:\n"
 "      length: 5\n"
@@ -79,6 +80,7 @@ const struct conf_key conf_keys[] = {
 	{ "kv.server.backend",		CK_STR, 0, 0, NULL },
 	{ "kv.server.mqtt.uri",		CK_STR, 0, 0, NULL },
 	{ "kv.server.root",		CK_STR, 0, 0, NULL },
+	{ "kv.server.batch",		CK_BOOL, 0, 0, NULL },
 	{ "kv.server.paranoia",		CK_BOOL, 0, 0, NULL },
 	{ "kv.server.change.length",	CK_INT, 1, 100, NULL },
 	{ "kv.server.ping.cycle",	CK_NUM, 0.1, 3600, NULL },

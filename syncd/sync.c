@@ -39,6 +39,7 @@ static struct {
 	char		*root;
 	char		*node;
 	size_t		 max_msg;
+	int		 coalesce;	/* kv.server.batch */
 	struct actor_cfg acfg;
 	struct actor	*actor;
 	struct actor_cfg dcfg;		/* kv.server.delete.* */
@@ -568,7 +569,9 @@ static const struct mqtt_ops mqtt_ops = {
  * batches on <root>/update/batch; a frame of one, a batch that ends up
  * with one, and every re-sent change (which may be for an original
  * server that reported it missing) go out as the single `update'
- * message, byte for byte the original's.
+ * message, byte for byte the original's.  kv.server.batch: false sends
+ * every change that way, for a network shared with original servers,
+ * which never subscribe to the batch topic.
  */
 static void
 flush_out(void)
@@ -619,7 +622,7 @@ publish_local(const msgpack_object *arr, const char **why)
 		*why = "SYNC_LOCAL is not a list";
 		return -1;
 	}
-	batch = arr->via.array.size > 1;
+	batch = S.coalesce && arr->via.array.size > 1;
 	mpbuf_init(&path);
 	for (i = 0; i < arr->via.array.size && rc == 0; i++) {
 		if ((rc = supdate_parse_ipc(&arr->via.array.ptr[i], &u, &path,
@@ -777,6 +780,8 @@ sync_configure(const msgpack_object *conf)
 		fatal("strdup");
 	S.max_msg = (size_t)conf_int(conf, "kv.server.max_msg", 4 << 20);
 	pass_configure(S.standalone, S.max_msg);
+	if (conf_get_bool(conf, "kv.server.batch", &S.coalesce) == -1)
+		S.coalesce = 1;
 	S.acfg = (struct actor_cfg){ 10, 2, 5, 4, 10, 0, 0 };
 	actor_conf(conf, "ping", &S.acfg);
 	/* the deletion actor: the original's parameters, as captured */

@@ -242,19 +242,15 @@ def test_low_load_set_is_one_original_update():
         cleanup(sub, d, broker)
 
 
-@test
-def test_burst_is_batched_and_converges():
-    """A burst far beyond what a broker with small queues takes in single
-    messages: syncd coalesces it into update/batch messages, whatever
-    the broker drops is recovered, both servers end with everything."""
-    n = 20000
-    broker = Mosquitto(extra="max_queued_messages 50\n")
+def burst(broker, n, extra=()):
+    """n pipelined sets on s1 of two servers; returns what a subscriber
+    saw on moat/kv/update/batch once s2 holds every one of them."""
     ss = []
     sub = None
     try:
         sub = MqttSub(broker, "moat/kv/update/batch")
-        ss = [synced(broker, name, ["-C", "kv.server.start=memory"])
-              for name in ("s1", "s2")]
+        ss = [synced(broker, name, ["-C", "kv.server.start=memory"] +
+                     list(extra)) for name in ("s1", "s2")]
         for d in ss:
             d.wait_log("mqtt: connected to 127.0.0.1:%d" % broker.port)
         r = subprocess.run([os.path.join(BIN, "moatctl"), "-h", "127.0.0.1",
@@ -272,16 +268,40 @@ def test_burst_is_batched_and_converges():
         got = q.call("get_value", path=Path("bench", "key:%012d" % (n - 1)))
         assert got.get("value") == "xxx", got
         q.close()
-        batches = [msgpack.unpackb(p, raw=False) for t, p in sub.messages()]
-        assert batches, "no update/batch message seen"
-        for b in batches[:20]:
-            assert b["node"] == "s1", b
-            assert 2 <= len(b["updates"]) <= 256, len(b["updates"])
-            for u in b["updates"]:
-                assert u["node"] == "s1" and u["prev"] is None, u
-                assert u["path"].code == 3 and u["value"] == "xxx", u
+        return [msgpack.unpackb(p, raw=False) for t, p in sub.messages()]
     finally:
-        cleanup(sub, *ss, broker)
+        cleanup(sub, *ss)
+
+
+@test
+def test_burst_is_batched_and_converges():
+    """A burst far beyond what a broker with small queues takes in single
+    messages: syncd coalesces it into update/batch messages, whatever
+    the broker drops is recovered, both servers end with everything."""
+    broker = Mosquitto(extra="max_queued_messages 50\n")
+    try:
+        batches = burst(broker, 20000)
+    finally:
+        broker.cleanup()
+    assert batches, "no update/batch message seen"
+    for b in batches[:20]:
+        assert b["node"] == "s1", b
+        assert 2 <= len(b["updates"]) <= 256, len(b["updates"])
+        for u in b["updates"]:
+            assert u["node"] == "s1" and u["prev"] is None, u
+            assert u["path"].code == 3 and u["value"] == "xxx", u
+
+
+@test
+def test_batching_off_sends_single_updates():
+    """kv.server.batch=false (for networks with original servers): the
+    same kind of burst goes out as single updates only, and arrives."""
+    broker = Mosquitto()
+    try:
+        batches = burst(broker, 5000, ["-C", "kv.server.batch=false"])
+    finally:
+        broker.cleanup()
+    assert batches == [], "%d batches sent" % len(batches)
 
 
 @test
