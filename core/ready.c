@@ -43,6 +43,7 @@
 #include "ipc/proc.h"
 #include "lib/conf.h"
 #include "lib/log.h"
+#include "lib/tv.h"
 
 #define READY_MAXHELD	(4u << 20)	/* bytes of held requests */
 
@@ -142,11 +143,8 @@ cready_configure(const msgpack_object *conf)
 	(void)conf_get_double(conf, "kv.server.ping.cycle", &secs);
 	if (secs <= 0)
 		secs = 10;
-	R.cycle.tv_sec = (time_t)secs;
-	R.cycle.tv_usec = (suseconds_t)((secs - (double)R.cycle.tv_sec) * 1e6);
-	secs *= 4;
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	R.cycle = tv_from_secs(secs);
+	tv = tv_from_secs(4 * secs);
 	evtimer_add(R.timer, &tv);
 	R.waiting = 1;
 	log_info("holding client requests until the tree is downloaded "

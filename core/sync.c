@@ -30,6 +30,7 @@
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/mp.h"
+#include "lib/tv.h"
 
 #define BATCH_MAX_EVENTS	1024
 #define BATCH_MAX_BYTES		(4u << 20)
@@ -512,7 +513,7 @@ info_check(const msgpack_object *o)
 int
 csync_info(const msgpack_object *o)
 {
-	const msgpack_object *node, *known;
+	const msgpack_object *node, *known, *ticks;
 	uint64_t	 v;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
@@ -525,12 +526,12 @@ csync_info(const msgpack_object *o)
 	    v != UINT64_MAX && node->via.str.size > 0)
 		(void)nodes_tick(&core.nodes, tree_node_intern(core.tree,
 		    node->via.str.ptr, node->via.str.size), v);
-	if (mp_map_get(o, "ticks") != NULL) {
+	if ((ticks = mp_map_get(o, "ticks")) != NULL) {
 		csync_rec_ticks_seen();
 		cready_told();
+		if (info_ticks(ticks))
+			csync_rec_peer_lags();
 	}
-	if (info_ticks(mp_map_get(o, "ticks")))
-		csync_rec_peer_lags();
 	if ((known = mp_map_get(o, "known")) == NULL)
 		known = mp_map_get(o, "superseded");
 	if (each_nodeset(known, info_known) == -1 ||

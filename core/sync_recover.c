@@ -16,7 +16,6 @@
  */
 #include <sys/time.h>
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +27,7 @@
 #include "ipc/proc.h"
 #include "lib/log.h"
 #include "lib/mp.h"
+#include "lib/tv.h"
 
 #define JOB_CHUNK	2048		/* entries walked per loop turn */
 #define JOB_BACKLOG	(8u << 20)	/* pause above this many bytes */
@@ -227,10 +227,8 @@ rnd(void)
 static void
 arm(struct event *ev, double d)
 {
-	struct timeval	 tv;
+	struct timeval	 tv = tv_from_secs(d);
 
-	tv.tv_sec = (time_t)d;
-	tv.tv_usec = (suseconds_t)((d - floor(d)) * 1e6);
 	evtimer_add(ev, &tv);
 }
 

@@ -37,6 +37,7 @@
 #include "lib/mp.h"
 #include "lib/sandbox.h"
 #include "moatd/moatd.h"
+#include "lib/tv.h"
 
 #define STABLE_SECS	10.0	/* up this long: backoff starts over */
 #define PING_SECS	2	/* health ping interval */
@@ -373,8 +374,7 @@ schedule_restart(struct child *ch)
 	else if ((ch->backoff *= 2) > opts.restart_max)
 		ch->backoff = opts.restart_max;
 	ch->restarts++;
-	tv.tv_sec = (time_t)ch->backoff;
-	tv.tv_usec = (suseconds_t)((ch->backoff - tv.tv_sec) * 1e6);
+	tv = tv_from_secs(ch->backoff);
 	log_info("restarting %s in %.1f s", ch->def->title, ch->backoff);
 	evtimer_add(ch->restart_ev, &tv);
 }
@@ -506,8 +506,7 @@ children_shutdown(void)
 		if (children[i].chan)
 			ipc_send(children[i].chan, IPC_SHUTDOWN, 0, -1, NULL, 0);
 	}
-	tv.tv_sec = (time_t)opts.shutdown_timeout;
-	tv.tv_usec = (suseconds_t)((opts.shutdown_timeout - tv.tv_sec) * 1e6);
+	tv = tv_from_secs(opts.shutdown_timeout);
 	kill_ev = evtimer_new(master_base, kill_cb, NULL);
 	evtimer_add(kill_ev, &tv);
 	if (!children_alive())

@@ -38,6 +38,7 @@
 #include "syncd/fetch.h"
 #include "syncd/msg.h"
 #include "syncd/syncd.h"
+#include "lib/tv.h"
 
 #define FETCH_NODES_MAX		16
 #define BATCH_MAX_EVENTS	1024
@@ -503,8 +504,7 @@ connect_to(const char *node)
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("bufferevent_socket_new");
 	bufferevent_setcb(F.bev, read_cb, NULL, event_cb, NULL);
-	tv.tv_sec = (time_t)F.init_timeout;
-	tv.tv_usec = (suseconds_t)((F.init_timeout - (double)tv.tv_sec) * 1e6);
+	tv = tv_from_secs(F.init_timeout);
 	bufferevent_set_timeouts(F.bev, &tv, &tv);
 	bufferevent_enable(F.bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(F.bev, (struct sockaddr *)&ss,

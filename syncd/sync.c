@@ -28,6 +28,7 @@
 #include "syncd/msg.h"
 #include "syncd/recover.h"
 #include "syncd/syncd.h"
+#include "lib/tv.h"
 
 #define BATCH_MAX_EVENTS	1024
 #define BATCH_MAX_BYTES		(4u << 20)
@@ -117,10 +118,7 @@ actor_rearm(void)
 	d -= sync_now();
 	if (d > 86400)		/* nothing scheduled */
 		return;
-	if (d < 0)
-		d = 0;
-	tv.tv_sec = (time_t)d;
-	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
+	tv = tv_from_secs(d);
 	evtimer_add(S.ev_actor, &tv);
 }
 

@@ -13,6 +13,7 @@
 #include "lib/conf.h"
 #include "lib/confyaml.h"
 #include "lib/mp.h"
+#include "lib/tv.h"
 #include "tests/unit/testutil.h"
 
 static char	 tmpl[] = "/tmp/moat-conf-XXXXXX";
@@ -200,5 +201,23 @@ START_TEST(deep_nesting_rejected)
 }
 END_TEST
 
+/* Config seconds as libevent timers take them (lib/tv.h). */
+START_TEST(seconds_to_timeval)
+{
+	struct timeval	 tv;
+
+	tv = tv_from_secs(2.25);
+	ck_assert_int_eq(tv.tv_sec, 2);
+	ck_assert_int_eq(tv.tv_usec, 250000);
+	tv = tv_from_secs(0.000001);
+	ck_assert_int_eq(tv.tv_sec, 0);
+	ck_assert_int_le(tv.tv_usec, 1);
+	tv = tv_from_secs(-3.5);	/* past: now */
+	ck_assert_int_eq(tv.tv_sec, 0);
+	ck_assert_int_eq(tv.tv_usec, 0);
+}
+END_TEST
+
 TU_MAIN("conf", 0, defaults, file_merges_deeply, overrides,
-    errors_name_the_key, hostile_files, deep_nesting_rejected)
+    errors_name_the_key, hostile_files, deep_nesting_rejected,
+    seconds_to_timeval)
