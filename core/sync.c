@@ -433,10 +433,11 @@ info_remote_missing(struct nodeinfo *n, uint32_t idx, struct ranges *r)
 
 /*
  * Every node's tick from a peer: raise ours.  1 if the peer's view
- * lags ours (a tick below ours, or a node we know it does not name):
- * a server that restarted with its state learns of changes made while
- * it was down only from ticks, as the nodes that made them may never
- * ping (the actor's tag stays where it is).
+ * lags ours (below a tick we have held for a cycle, or without a node
+ * we knew then; see csync_rec_settled): a server that restarted with
+ * its state learns of changes made while it was down only from ticks,
+ * as the nodes that made them may never ping (the actor's tag stays
+ * where it is).
  */
 static int
 info_ticks(const msgpack_object *m)
@@ -450,7 +451,7 @@ info_ticks(const msgpack_object *m)
 	if (m == NULL || m->type != MSGPACK_OBJECT_MAP)
 		return 0;
 	for (i = 0; i < core.nodes.count; i++)
-		known += core.nodes.n[i].tick > 0;
+		known += csync_rec_settled(i) > 0;
 	for (i = 0; i < m->via.map.size; i++) {
 		if (mp_get_str(&m->via.map.ptr[i].key, &name, &len) == -1 ||
 		    len == 0 ||
@@ -458,9 +459,9 @@ info_ticks(const msgpack_object *m)
 		    t == UINT64_MAX ||
 		    (idx = tree_node_intern(core.tree, name, len)) == NODE_NONE)
 			continue;
-		if (idx < core.nodes.count && core.nodes.n[idx].tick > 0) {
+		if (csync_rec_settled(idx) > 0) {
 			named++;
-			lags |= t < core.nodes.n[idx].tick;
+			lags |= t < csync_rec_settled(idx);
 		}
 		(void)nodes_tick(&core.nodes, idx, t);
 	}

@@ -83,6 +83,11 @@ void	csync_rec_check(void);
 void	csync_rec_peer_behind(uint32_t node, int behind);
 /* A peer's ticks lag ours: the same, for a server that kept its state. */
 void	csync_rec_peer_lags(void);
+/*
+ * The node's tick as we knew it one to two cycles ago (0: none): what a
+ * peer lacking it cannot be about to get from updates still on the way.
+ */
+uint64_t csync_rec_settled(uint32_t);
 /* Waiting and not told the ticks: ask the peers, at most once a cycle. */
 void	csync_rec_ask_ticks(void);
 void	csync_rec_ticks_seen(void);

@@ -41,7 +41,9 @@ static struct {
 	struct event	*ev_run, *ev_delay;
 	struct ranges	*seen;		/* others' missing since our last */
 	uint32_t	 nseen;
-	struct event	*ev_check, *ev_poll, *ev_hint;
+	struct event	*ev_check, *ev_poll, *ev_hint, *ev_settle;
+	uint64_t	*settled, *fresh;	/* ticks two turns, one ago */
+	uint32_t	 nsettled, nfresh;
 	uint64_t	 last_missing;	/* count at the last report */
 	uint64_t	 sample;	/* count at the last look */
 	int		 stall;		/* reports since it last changed */
@@ -362,6 +364,36 @@ csync_rec_peer_lags(void)
 }
 
 /*
+ * Every cycle the ticks of the last turn become the settled ones and
+ * today's are kept for the next.  A peer lags only if it lacks a
+ * settled tick: the newest ones are still on their way to it in
+ * updates, and answering those made two servers that both write trade
+ * ticks infos once a cycle for as long as they wrote.
+ */
+static void
+settle_cb(int fd, short what, void *arg)
+{
+	uint32_t	 i, n = core.nodes.count;
+
+	free(J.settled);
+	J.settled = J.fresh;
+	J.nsettled = J.nfresh;
+	J.nfresh = 0;
+	if (n > 0 && (J.fresh = calloc(n, sizeof(*J.fresh))) != NULL) {
+		for (i = 0; i < n; i++)
+			J.fresh[i] = core.nodes.n[i].tick;
+		J.nfresh = n;
+	}
+	arm(J.ev_settle, csync_cycle());
+}
+
+uint64_t
+csync_rec_settled(uint32_t idx)
+{
+	return idx < J.nsettled ? J.settled[idx] : 0;
+}
+
+/*
  * Our ticks, however few: a peer finds they lag its own (sync.c,
  * info_ticks) and answers with every node's tick.
  */
@@ -555,8 +587,10 @@ csync_rec_init(void)
 	    (J.ev_delay = evtimer_new(proc_base(), delay_cb, NULL)) == NULL ||
 	    (J.ev_check = evtimer_new(proc_base(), check_cb, NULL)) == NULL ||
 	    (J.ev_poll = evtimer_new(proc_base(), poll_cb, NULL)) == NULL ||
-	    (J.ev_hint = evtimer_new(proc_base(), hint_cb, NULL)) == NULL)
+	    (J.ev_hint = evtimer_new(proc_base(), hint_cb, NULL)) == NULL ||
+	    (J.ev_settle = evtimer_new(proc_base(), settle_cb, NULL)) == NULL)
 		fatalx("event_new");
+	settle_cb(-1, 0, NULL);
 }
 
 void
@@ -575,6 +609,10 @@ csync_rec_free(void)
 		event_free(J.ev_poll);
 	if (J.ev_hint)
 		event_free(J.ev_hint);
+	if (J.ev_settle)
+		event_free(J.ev_settle);
+	free(J.settled);
+	free(J.fresh);
 	for (i = 0; i < J.nseen; i++)
 		ranges_free(&J.seen[i]);
 	free(J.seen);

@@ -256,6 +256,62 @@ def broker_outage_conflicts_converge():
         cleanup(*ss, b)
 
 
+def writers(ss, rate, seconds):
+    """moatctl bench setting at `rate' per second on every server."""
+    return [subprocess.Popen(
+        [os.path.join(BIN, "moatctl"), "-p", str(s.port), "bench", "-q",
+         "-t", "set", "-c", "1", "--rate", str(rate), "-n",
+         str(rate * seconds)], stdout=subprocess.DEVNULL) for s in ss]
+
+
+@test
+def ticks_talk_ends_while_all_write():
+    """A peer whose ticks lag gets every node's tick as the answer
+    (core/sync.c info_ticks).  Three servers that all keep writing must
+    not go on answering each other: the newest ticks are always on
+    their way somewhere, and an answer that counted those as a lag drew
+    another one, once a cycle, for as long as the writes went on."""
+    b = Mosquitto()
+    ss = []
+    ws = []
+    sub = None
+    try:
+        ss = [server(b, name) for name in NAMES]
+        for s in ss:
+            setv(s.port, ("a", s.port), 1)
+        ws = writers(ss, 200, 16)
+        time.sleep(2)                   # what every server has settles
+        sub = MqttSub(b, "moat/kv/#")
+        wait_for(lambda: sub.messages(), 10, step=0.1,
+                 what="mosquitto_sub to listen")
+        lagging = {"node": "zz", "tick": 0, "tock": 1,
+                   "ticks": {"s1": 1, "s2": 1, "s3": 1}}
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p",
+                        str(b.port), "-t", "moat/kv/info", "-s"],
+                       input=msgpack.packb(lagging), check=True)
+        wait_for(lambda: [t for t, p in sub.messages()
+                          if t == "moat/kv/info" and
+                          msgpack.unpackb(p, raw=False)["node"] != "zz"],
+                 10, step=0.1, what="an answer to the lagging ticks")
+        time.sleep(3)                   # five ping cycles (0.6 s)
+        sub.stop()
+        sub = MqttSub(b, "moat/kv/#")
+        time.sleep(6)                   # ten more, watched
+        seen = sub.messages()
+        infos = [msgpack.unpackb(p, raw=False) for t, p in seen
+                 if t == "moat/kv/info"]
+        assert len(seen) > 1000, len(seen)
+        assert infos == [], infos
+        for w in ws:
+            assert w.wait(30) == 0
+        converged(ss, "at the end")
+    finally:
+        for w in ws:
+            if w.poll() is None:
+                w.kill()
+        cleanup(sub, *ss, b)
+
+
 class Relay(Mosquitto):
     """A third broker bridging two others: killing it splits the network
     without disconnecting any server from its own broker."""
