@@ -5,15 +5,20 @@
 Starts a private mosquitto and three moatd nodes (n1, n2, n3) on free
 ports and runs `moatctl bench':
   1. -t mqtt: the broker alone, one-way publish -> receive latency at
-     moderate load (--rate 10000 -c 10 -P 1: 10,000 messages/s, at most
-     ten in flight) and its ceiling (-P 1000);
-  2. -t repl: set on n1 -> watch event on n2 and n3 at the same moderate
-     load;
+     light load (--rate 2000) and moderate load (--rate 10000 -c 10 -P 1:
+     10,000 messages/s, at most ten in flight) and its ceiling (-P 1000);
+  2. -t repl: set on n1 -> watch event on n2 and n3 at the same two
+     loads;
   3. -t repl --spread: N writes (default 300,000) spread over all three
      nodes, pipelined (-c 30 -P 64), timed until every write has reached
      both other nodes; then all three must converge: the same tick for
      every node and no missing tick on any of them.
-Every figure is moatctl bench's own output line.
+Every figure is moatctl bench's own output line.  After each run a
+"cpu" line gives the CPU seconds the broker, the servers' processes and
+moatctl itself used during it, and the CPU time the hypervisor gave to
+other guests meanwhile (steal, from /proc/stat): on a 2-core machine the
+three nodes, the broker and the load generator share two CPUs, and a
+run's tail latency follows how much of them it takes and gets.
 """
 import os
 import subprocess
@@ -28,14 +33,56 @@ from moattest import BIN, Client, Moatd, Mosquitto  # noqa: E402
 MODERATE = ("--rate", "10000", "-c", "10", "-P", "1", "-n", "50000")
 
 
-def bench(port, *args):
+# light load, where the machine is mostly idle: 2,000 messages/s
+LIGHT = ("--rate", "2000", "-c", "10", "-P", "1", "-n", "20000")
+
+
+def cpu_ticks(pids):
+    """{pid: utime + stime in clock ticks} of the processes still alive."""
+    out = {}
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                x = f.read().rsplit(")", 1)[1].split()
+            out[pid] = int(x[11]) + int(x[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def steal_ticks():
+    """CPU time the hypervisor gave to others (/proc/stat), all CPUs."""
+    try:
+        with open("/proc/stat") as f:
+            return int(f.readline().split()[8])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def bench(port, *args, watch=()):
+    """moatctl bench; with watch [(label, [pid])], a cpu line after it."""
     cmd = [os.path.join(BIN, "moatctl"), "-h", "127.0.0.1", "-p",
            str(port), "bench"] + list(args)
     print("$ " + " ".join(["moatctl"] + cmd[1:]), flush=True)
+    pids = [p for _, ps in watch for p in ps]
+    c0, t0, w0 = cpu_ticks(pids), os.times(), time.monotonic()
+    s0 = steal_ticks()
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    c1, t1, w1 = cpu_ticks(pids), os.times(), time.monotonic()
+    s1 = steal_ticks()
     sys.stdout.write(r.stdout)
     if r.returncode:
         sys.stdout.write(r.stderr)
+    if watch:
+        hz = os.sysconf("SC_CLK_TCK")
+        parts = ["%s %.2f" % (label, sum(c1.get(p, 0) - c0.get(p, 0)
+                                         for p in ps) / hz)
+                 for label, ps in watch]
+        own = (t1.children_user + t1.children_system -
+               t0.children_user - t0.children_system)
+        print("  cpu (s) in %.2f s: %s, moatctl %.2f; stolen by the "
+              "hypervisor %.2f" % (w1 - w0, ", ".join(parts), own,
+                                   (s1 - s0) / hz))
     sys.stdout.flush()
     return r
 
@@ -74,15 +121,22 @@ def main():
         peers = []
         for d in ss[1:]:
             peers += ["--peer", "127.0.0.1:%d" % d.port]
-        print("== the broker alone (moderate load, then its ceiling)")
-        bench(p1, "-t", "mqtt", "--broker", b.uri(), *MODERATE, "-d", "60")
+        w = [("broker", [b.proc.pid])] + [
+            (name, list(d.children().values()))
+            for name, d in zip(names, ss)]
+        print("== the broker alone (light and moderate load, its ceiling)")
+        for load in (LIGHT, MODERATE):
+            bench(p1, "-t", "mqtt", "--broker", b.uri(), *load, "-d", "60",
+                  watch=w)
         bench(p1, "-t", "mqtt", "--broker", b.uri(), "-n", "1000000",
               "-c", "1", "-P", "1000", "-d", "60", "-q")
-        print("== replication n1 -> n2, n3 at the same moderate load")
-        bench(p1, "-t", "repl", *peers, *MODERATE)
+        print("== replication n1 -> n2, n3 at the same light and moderate "
+              "load")
+        for load in (LIGHT, MODERATE):
+            bench(p1, "-t", "repl", *peers, *load, watch=w)
         print("== sustained replicated writes, spread over n1, n2, n3")
         bench(p1, "-t", "repl", "--spread", *peers, "-n", str(n), "-c",
-              "30", "-P", "64")
+              "30", "-P", "64", watch=w)
         t0 = time.monotonic()
         while True:
             v = converged(ss, names)
