@@ -548,7 +548,7 @@ fetch_init(struct event_base *base, struct ipc_chan *(*core)(void))
 	msgpack_zone_init(&F.zone, 65536);
 	F.inited = 1;
 	mpbuf_init(&F.batch);
-	mpbuf_init(&F.confbuf);
+	/* not F.confbuf: fetch_configure() ran first and filled it */
 	if ((F.ev_resume = evtimer_new(base, resume_cb, NULL)) == NULL)
 		fatalx("evtimer_new");
 }
