@@ -86,8 +86,28 @@ def three_servers_converge():
         cleanup(*ss, b)
 
 
+def pipelined_sets(port, prefix, n, value):
+    """n set_value requests below prefix, 200 in flight at a time."""
+    c = Client(port, timeout=30)
+    try:
+        for lo in range(0, n, 200):
+            seqs = []
+            for k in range(lo, min(n, lo + 200)):
+                seq = c.next_seq()
+                c.send({"action": "set_value", "seq": seq,
+                        "path": Path(*prefix, k), "value": value(k)})
+                seqs.append(seq)
+            for seq in seqs:
+                r = c.recv_seq(seq)
+                assert "error" not in r, r
+    finally:
+        c.close()
+
+
 @test
 def stopped_server_catches_up():
+    """s3 is stopped while s1 and s2 write 10,000 changes at once; it
+    comes back empty and ends with all of them."""
     b = Mosquitto()
     ss = []
     try:
@@ -96,23 +116,33 @@ def stopped_server_catches_up():
         converged(ss, "before the stop")
         port = ss[2].port
         ss[2].cleanup()
-        c1, c2 = Client(ss[0].port), Client(ss[1].port)
-        try:
-            for k in range(600):
-                c1.call("set_value", path=Path("c", "a", k), value=k)
-                c2.call("set_value", path=Path("c", "b", k), value=-k)
-            c1.call("delete_value", path=Path("c", "a", 7))
-        finally:
-            c1.close()
-            c2.close()
+        errors = []
+
+        def writer(port, who, f):
+            try:
+                pipelined_sets(port, ("c", who), 5000, f)
+            except Exception as e:      # noqa: BLE001 (reported below)
+                errors.append(e)
+        ws = [threading.Thread(target=writer, args=a) for a in
+              ((ss[0].port, "a", lambda k: k),
+               (ss[1].port, "b", lambda k: -k))]
+        for w in ws:
+            w.start()
+        for w in ws:
+            w.join(120)
+        assert not errors, errors
+        c = Client(ss[0].port)
+        assert "error" not in c.call("delete_value", path=Path("c", "a", 7))
+        c.close()
         ss[2] = server(b, "s3", port=port)
         d = converged(ss, "after the restart")
-        assert len(d) == 1 + 599 + 600, len(d)
+        assert len(d) == 1 + 4999 + 5000, len(d)
         assert ("c", "a", 7) not in d
+        assert d[("c", "b", 4999)][0] == -4999
         assert d[("c", "early")][0] == "before the stop"
         no_missing(ss)
         st = state(ss[2].port)
-        assert st["nodes"]["s1"] == 601 and st["nodes"]["s2"] == 600, st
+        assert st["nodes"]["s1"] == 5001 and st["nodes"]["s2"] == 5000, st
     finally:
         cleanup(*ss, b)
 
