@@ -30,7 +30,6 @@
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/mp.h"
-#include "lib/tv.h"
 
 #define BATCH_MAX_EVENTS	1024
 #define BATCH_MAX_BYTES		(4u << 20)

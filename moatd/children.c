@@ -36,8 +36,8 @@
 #include "lib/log.h"
 #include "lib/mp.h"
 #include "lib/sandbox.h"
-#include "moatd/moatd.h"
 #include "lib/tv.h"
+#include "moatd/moatd.h"
 
 #define STABLE_SECS	10.0	/* up this long: backoff starts over */
 #define PING_SECS	2	/* health ping interval */
