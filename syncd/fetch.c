@@ -35,10 +35,10 @@
 #include "lib/mpval.h"
 #include "lib/pathlong.h"
 #include "lib/syncconf.h"
+#include "lib/tv.h"
 #include "syncd/fetch.h"
 #include "syncd/msg.h"
 #include "syncd/syncd.h"
-#include "lib/tv.h"
 
 #define FETCH_NODES_MAX		16
 #define BATCH_MAX_EVENTS	1024

@@ -21,6 +21,7 @@
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/mp.h"
+#include "lib/tv.h"
 #include "syncd/actor.h"
 #include "syncd/fetch.h"
 #include "syncd/deleter.h"
@@ -28,7 +29,6 @@
 #include "syncd/msg.h"
 #include "syncd/recover.h"
 #include "syncd/syncd.h"
-#include "lib/tv.h"
 
 #define BATCH_MAX_EVENTS	1024
 #define BATCH_MAX_BYTES		(4u << 20)
