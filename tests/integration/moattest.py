@@ -269,6 +269,11 @@ class MqttSub:
             self.proc.wait(5)
         self.outf.close()
 
+    def cleanup(self):
+        """stop(), under the name the servers and brokers use, so that
+        every cleanup helper stops a subscriber too."""
+        self.stop()
+
 # ---- end of Mosquitto -----------------------------------------------------
 
 

@@ -39,7 +39,7 @@ def pings_of(sub, node):
 def cleanup(*things):
     for t in things:
         try:
-            t.stop() if isinstance(t, MqttSub) else t.cleanup()
+            t.cleanup()
         except Exception:
             pass
 
