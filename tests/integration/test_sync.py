@@ -86,22 +86,42 @@ def three_servers_converge():
         cleanup(*ss, b)
 
 
-def pipelined_sets(port, prefix, n, value):
-    """n set_value requests below prefix, 200 in flight at a time."""
+def pipelined_sets(port, n, entry, window=200):
+    """n set_value requests, entry(k) giving the k-th (path, value),
+    window of them in flight at a time."""
     c = Client(port, timeout=30)
     try:
-        for lo in range(0, n, 200):
+        for lo in range(0, n, window):
             seqs = []
-            for k in range(lo, min(n, lo + 200)):
+            for k in range(lo, min(n, lo + window)):
+                path, value = entry(k)
                 seq = c.next_seq()
-                c.send({"action": "set_value", "seq": seq,
-                        "path": Path(*prefix, k), "value": value(k)})
+                c.send({"action": "set_value", "seq": seq, "path": path,
+                        "value": value})
                 seqs.append(seq)
             for seq in seqs:
                 r = c.recv_seq(seq)
                 assert "error" not in r, r
     finally:
         c.close()
+
+
+def write_at_once(*jobs):
+    """pipelined_sets(*job) for every job, each in a thread of its own,
+    all at once; what any of them raised is raised here."""
+    errors = []
+
+    def run(job):
+        try:
+            pipelined_sets(*job)
+        except Exception as e:          # noqa: BLE001 (raised below)
+            errors.append(e)
+    ts = [threading.Thread(target=run, args=(j,)) for j in jobs]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    assert not errors, errors
 
 
 @test
@@ -116,21 +136,8 @@ def stopped_server_catches_up():
         converged(ss, "before the stop")
         port = ss[2].port
         ss[2].cleanup()
-        errors = []
-
-        def writer(port, who, f):
-            try:
-                pipelined_sets(port, ("c", who), 5000, f)
-            except Exception as e:      # noqa: BLE001 (reported below)
-                errors.append(e)
-        ws = [threading.Thread(target=writer, args=a) for a in
-              ((ss[0].port, "a", lambda k: k),
-               (ss[1].port, "b", lambda k: -k))]
-        for w in ws:
-            w.start()
-        for w in ws:
-            w.join(120)
-        assert not errors, errors
+        write_at_once((ss[0].port, 5000, lambda k: (Path("c", "a", k), k)),
+                      (ss[1].port, 5000, lambda k: (Path("c", "b", k), -k)))
         c = Client(ss[0].port)
         assert "error" not in c.call("delete_value", path=Path("c", "a", 7))
         c.close()
@@ -155,30 +162,9 @@ def concurrent_writers_on_the_same_keys():
     ss = []
     try:
         ss = [server(b, n) for n in NAMES[:2]]
-
-        def writer(port, tag, errors):
-            try:
-                c = Client(port)
-                for i in range(0, 2000, 50):
-                    seqs = []
-                    for k in range(i, i + 50):
-                        seqs.append(c.next_seq())
-                        c.send({"action": "set_value", "seq": seqs[-1],
-                                "path": Path("cw", k % 20),
-                                "value": "%s-%d" % (tag, k)})
-                    for q in seqs:
-                        c.recv_seq(q)
-                c.close()
-            except Exception as e:
-                errors.append(e)
-        errors = []
-        ts = [threading.Thread(target=writer, args=(s.port, s.cmd[-1],
-                                                     errors)) for s in ss]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join(60)
-        assert not errors, errors
+        write_at_once(*[
+            (s.port, 2000, lambda k, tag=s.cmd[-1]:
+             (Path("cw", k % 20), "%s-%d" % (tag, k)), 50) for s in ss])
         d = converged(ss, "concurrent writes")
         assert len(d) == 20, d
         no_missing(ss)

@@ -17,8 +17,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from moattest import (BIN, Client, Moatd, Mosquitto, MqttSub, Path,  # noqa
                       main, test, wait_for)
 
-# A fast ping cycle keeps the test short; cycle >= 3 * gap.
-FAST = ["-C", "kv.server.ping.cycle=0.6", "-C", "kv.server.ping.gap=0.2"]
+# the replication tests' fast ping cycle (cycle >= 3 * gap) and cleanup()
+from synclib import FAST, cleanup  # noqa: E402
 
 
 def synced(broker, name="s1", extra=()):
@@ -34,14 +34,6 @@ def decoded(sub, topic="moat/kv/ping"):
 def pings_of(sub, node):
     return [m for m in decoded(sub) if m.get("t") == "ping"
             and m.get("node") == node]
-
-
-def cleanup(*things):
-    for t in things:
-        try:
-            t.cleanup()
-        except Exception:
-            pass
 
 
 # Captured from the original (ORIGINAL-ON-THE-WIRE.md, section 3).
