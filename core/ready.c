@@ -89,14 +89,16 @@ timer_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (R.expired && !R.told)
-		R.extra++;
-	else if (!R.expired && !R.told)
-		log_info("no peer has told this server every node's tick yet: "
-		    "waiting for that");
+	if (!R.told) {
+		if (R.expired)
+			R.extra++;
+		else
+			log_info("no peer has told this server every node's "
+			    "tick yet: waiting for that");
+		if (R.extra < READY_EXTRA)
+			evtimer_add(R.timer, &R.cycle);
+	}
 	R.expired = 1;
-	if (!R.told && R.extra < READY_EXTRA)
-		evtimer_add(R.timer, &R.cycle);
 	if (R.fetching)
 		log_info("still downloading from a peer after four ping cycles");
 	else
